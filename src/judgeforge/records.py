@@ -1,0 +1,137 @@
+"""Frozen records that cross stage boundaries.
+
+Items (what is graded) -> Prompt (what the model sees) -> Completion (what it wrote) -> Verdict (what we read
+from it) -> Judgment (all verdicts of one item and their aggregate).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Mode = Literal["absolute", "relative"]
+Winner = Literal["A", "B"]
+SCORE_LEVELS = (1, 2, 3, 4, 5)
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Rubric(Record):
+    """A criterion with one description per score level 1..5 (the Feedback Collection's rubric shape)."""
+
+    criteria: str
+    score1_description: str
+    score2_description: str
+    score3_description: str
+    score4_description: str
+    score5_description: str
+
+    def descriptions(self) -> list[str]:
+        return [getattr(self, f"score{level}_description") for level in SCORE_LEVELS]
+
+    def render_absolute(self) -> str:
+        """The bracketed criterion followed by the five ``Score k:`` lines."""
+        lines = [f"[{self.criteria}]"]
+        lines += [f"Score {level}: {text}" for level, text in zip(SCORE_LEVELS, self.descriptions())]
+        return "\n".join(lines)
+
+    def render_relative(self) -> str:
+        """The bracketed criterion line alone, as pairwise prompts show it."""
+        return f"[{self.criteria}]"
+
+
+class DirectItem(Record):
+    """One response to grade on an absolute 1..5 scale."""
+
+    id: str | None = None
+    instruction: str
+    response: str
+    rubric: Rubric
+    reference_answer: str | None = None
+
+
+class PairItem(Record):
+    """Two responses to the same instruction, to be compared."""
+
+    id: str | None = None
+    instruction: str
+    response_a: str
+    response_b: str
+    rubric: Rubric
+    reference_answer: str | None = None
+
+
+class Message(Record):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class Prompt(Record):
+    """A rendered prompt: its chat messages and the chat-formatted model input (``text``)."""
+
+    mode: Mode
+    template: str
+    messages: tuple[Message, ...]
+    text: str
+
+    @property
+    def system(self) -> str:
+        return next((m.content for m in self.messages if m.role == "system"), "")
+
+    @property
+    def user(self) -> str:
+        return next(m.content for m in self.messages if m.role == "user")
+
+
+class TokenLogprob(Record):
+    """One generated token with its log-probability and the top alternatives at that position."""
+
+    token: str
+    logprob: float
+    top: dict[str, float] = Field(default_factory=dict)
+
+
+class Usage(Record):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Completion(Record):
+    text: str
+    logprobs: tuple[TokenLogprob, ...] | None = None
+    usage: Usage = Usage()
+    finish_reason: str | None = None
+
+
+class Verdict(Record):
+    """What was read from one model output. ``failure`` set means no verdict could be read."""
+
+    score: int | None = None
+    winner: Winner | None = None
+    feedback: str = ""
+    failure: str | None = None
+    raw: str = ""
+    probabilities: dict[str, float] | None = None
+    expected_score: float | None = None
+    attempts: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+class Judgment(Record):
+    """All verdicts for one item and their aggregate."""
+
+    item_id: str | None
+    mode: Mode
+    verdicts: tuple[Verdict, ...]
+    score: float | None = None
+    winner: Winner | None = None
+    agreement: float | None = None
+    failure: str | None = None
+    usage: Usage = Usage()
+    extra: dict[str, Any] = Field(default_factory=dict)
