@@ -35,9 +35,7 @@ class MissingDependencyError(ConfigError):
     def __init__(self, package: str, extra: str) -> None:
         self.package = package
         self.extra = extra
-        super().__init__(
-            f"{package} is not installed; install it with: pip install 'judgeforge[{extra}]'"
-        )
+        super().__init__(f"{package} is not installed; install it with: pip install 'judgeforge[{extra}]'")
 
 
 class InputError(JudgeforgeError):

@@ -24,6 +24,10 @@ class SamplingParams(BaseModel):
     stop: tuple[str, ...] = ()
     logprobs: bool = False
     top_logprobs: int = 0
+    # Request metadata, not sampling knobs: which sample of an item and which parse attempt this is.
+    # Backends may ignore them; the seed already differs between samples and attempts.
+    sample_index: int = 0
+    attempt: int = 0
 
     def merged(self, overrides: Mapping[str, Any] | None) -> SamplingParams:
         """Return a copy with ``overrides`` applied on top; unknown keys are an error."""
@@ -34,5 +38,16 @@ class SamplingParams(BaseModel):
         except ValidationError as exc:
             raise ConfigError(f"invalid sampling parameters: {exc}") from exc
 
+    def for_sample(self, sample_index: int, attempt: int) -> SamplingParams:
+        """Parameters for one sample and attempt: a distinct, reproducible seed for each pair."""
+        base = 0 if self.seed is None else self.seed
+        seed = base + sample_index + attempt * ATTEMPT_SEED_STRIDE
+        return self.model_copy(update={"seed": seed, "sample_index": sample_index, "attempt": attempt})
 
+    def payload(self) -> dict[str, Any]:
+        """The sampling knobs alone (no request metadata), e.g. for cache keys and request bodies."""
+        return self.model_dump(exclude={"sample_index", "attempt"})
+
+
+ATTEMPT_SEED_STRIDE = 1_000_003
 DEFAULT_SAMPLING = SamplingParams()

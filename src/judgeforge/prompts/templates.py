@@ -100,8 +100,7 @@ def load_template_set_dir(folder: Path | Traversable) -> TemplateSet:
     for key in TEMPLATE_KEYS:
         entry = folder / f"{key}.txt"
         if entry.is_file():
-            with entry.open("r", encoding="utf-8", newline="") as handle:
-                templates[key] = handle.read()
+            templates[key] = entry.read_bytes().decode("utf-8")  # bytes: no newline translation
     if not templates:
         raise ConfigError(f"template set in {folder} has no template files")
     return TemplateSet(

@@ -1,0 +1,3 @@
+from judgeforge.cli.main import main
+
+raise SystemExit(main())
