@@ -1,0 +1,1 @@
+"""The toy world: tiny local models and synthetic tasks whose right verdict is known."""
