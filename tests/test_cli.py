@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, read_jsonl
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "judgeforge", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_import_judgeforge_does_not_import_heavy_stacks() -> None:
+    code = (
+        "import sys, judgeforge, judgeforge.cli.main as m; m.build_parser(); "
+        "heavy = [n for n in ('torch', 'transformers', 'datasets', 'trl', 'vllm', 'llama_cpp') if n in sys.modules]; "
+        "print(heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_grade_and_compare_examples_with_fake_backend(tmp_path: Path) -> None:
+    out = tmp_path / "graded.jsonl"
+    result = run_cli(
+        "grade",
+        "examples/direct.jsonl",
+        "-o",
+        str(out),
+        "--backend",
+        "fake",
+        "--backend-option",
+        "latency_ms=5",
+    )
+    assert result.returncode == 0, result.stderr
+    rows = read_jsonl(out)
+    assert [row["item_id"] for row in rows] == ["rice-good", "rice-vague", "capital", "sum"]
+    assert all(row["score"] in (1, 2, 3, 4, 5) and row["verdicts"][0]["feedback"] for row in rows)
+    out = tmp_path / "compared.jsonl"
+    assert run_cli("compare", "examples/pairs.jsonl", "-o", str(out)).returncode == 0
+    assert [row["winner"] for row in read_jsonl(out)] == ["B", "A"]
+
+
+def test_render_reports_bad_input_with_record_and_field(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"instruction": "i", "response": "r"}) + "\n")
+    result = run_cli("render", str(source))
+    assert result.returncode == 2
+    assert "record line 1, field 'rubric'" in result.stderr
+
+
+def test_render_with_tokenizer_chat_format_joins_rejected_system_role(tmp_path: Path) -> None:
+    from judgeforge.toy.tiny import train_tokenizer
+
+    tokenizer = train_tokenizer(["hello world [INST] judge"] * 20, vocab_size=300)
+    tokenizer.save_pretrained(tmp_path / "tok")
+    source = tmp_path / "in.jsonl"
+    row = {"instruction": "i", "response": "r", "rubric": "helpfulness"}
+    source.write_text(json.dumps(row) + "\n")
+    result = run_cli(
+        "render", str(source), "--chat-format", "tokenizer", "--tokenizer", str(tmp_path / "tok")
+    )
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert line["text"] == f"<s>[INST] {line['system']}\n\n{line['user']} [/INST]"
+
+
+def test_demo_runs_and_says_it_uses_the_fake_backend() -> None:
+    result = run_cli("demo")
+    assert result.returncode == 0, result.stderr
+    assert "fake" in result.stdout and "rice-good" in result.stdout
