@@ -177,6 +177,8 @@ def evaluate_setting(setting: Any, tensor_name: str, t: float) -> Any:
     Returns ``None`` when no condition matches. Gradients interpolate linearly between neighbouring
     anchors at ``t * (len - 1)``, as mergekit does; non-numeric gradients pick the lower anchor.
     """
+    if setting is None:
+        return None
     if isinstance(setting, Mapping):
         setting = [setting]
     if isinstance(setting, bool | int | float | str):

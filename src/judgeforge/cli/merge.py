@@ -1,0 +1,105 @@
+"""``judgeforge merge`` and ``judgeforge merge-sweep``: mergekit-style YAML in, safetensors model(s) out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from exc
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", help="mergekit-style merge YAML")
+    parser.add_argument("--seed", type=int, default=None, help="seed for random methods (DARE)")
+    parser.add_argument("--workers", type=int, default=None, help="tensors merged in parallel")
+    parser.add_argument("--shard-size", type=float, default=2.0, help="output shard size in GiB (default 2)")
+    parser.add_argument(
+        "--mergekit-ties",
+        action="store_true",
+        help="break top-k magnitude ties with torch.argsort like mergekit (bit-identical, slower)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def register(subparsers: Any) -> None:
+    merge = subparsers.add_parser("merge", help="merge models (linear, task_arithmetic, ties, dare, slerp)")
+    _common(merge)
+    merge.add_argument("out_dir", help="output directory (must not exist unless --overwrite)")
+    merge.add_argument("--overwrite", action="store_true", help="replace an existing OUT_DIR when done")
+    merge.set_defaults(func=run_merge)
+
+    sweep = subparsers.add_parser("merge-sweep", help="one merged model per linear weight / density point")
+    _common(sweep)
+    sweep.add_argument("out_root", help="directory receiving one model per point plus points.csv/json")
+    sweep.add_argument(
+        "--alphas",
+        type=_floats,
+        default=_floats("0,0.25,0.5,0.75,1"),
+        help="weights of the second model, comma-separated (first gets 1 - alpha)",
+    )
+    sweep.add_argument(
+        "--densities", type=_floats, default=None, help="densities for TIES/DARE, comma-separated"
+    )
+    sweep.add_argument(
+        "--bench", default=None, help="benchmark run on every point (a registered sweep bench)"
+    )
+    sweep.set_defaults(func=run_sweep)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    def progress(done: int, total: int) -> None:
+        print(f"\rmerged {done}/{total} tensors", end="\n" if done == total else "", file=sys.stderr)
+
+    return {
+        "seed": args.seed,
+        "workers": args.workers,
+        "max_shard_bytes": int(args.shard_size * 1024**3),
+        "progress": None if args.quiet else progress,
+    }
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from judgeforge.merge import load_config
+    from judgeforge.merge.methods import METHODS
+
+    config = load_config(args.config)
+    method = METHODS.get(config.merge_method)
+    if args.mergekit_ties and "magnitude_tiebreak" in method.params:
+        config = config.with_overrides(parameters={**config.parameters, "magnitude_tiebreak": "argsort"})
+    return config
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    from judgeforge.merge import merge_models
+
+    result = merge_models(_config(args), args.out_dir, overwrite=args.overwrite, **_options(args))
+    print(
+        f"wrote {result.tensors} tensors in {result.shards} shard(s) to {result.out_dir} "
+        f"in {result.seconds:.1f}s"
+    )
+    return 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from judgeforge.merge import merge_sweep
+    from judgeforge.merge.sweep import SWEEP_BENCHES
+
+    bench = SWEEP_BENCHES.get(args.bench) if args.bench else None
+    points = merge_sweep(
+        _config(args),
+        args.out_root,
+        alphas=args.alphas,
+        densities=args.densities,
+        bench=bench,
+        **_options(args),
+    )
+    for p in points:
+        metrics = " ".join(f"{k}={v:.4g}" for k, v in sorted(p.metrics.items()))
+        print(f"{p.label}\t{p.model_dir}\t{metrics}".rstrip())
+    return 0

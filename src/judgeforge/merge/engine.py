@@ -1,0 +1,227 @@
+"""The streaming merge engine: plan, compute tensor by tensor, write shards, move into place atomically.
+
+Output is built in a hidden sibling directory ``.<OUT_DIR>.partial-<id>`` and renamed to ``OUT_DIR`` only
+after every shard was fsynced and the index written, so a killed merge never leaves an ``OUT_DIR`` that
+looks complete. Memory is bounded by the tensors in flight (``workers + 1`` output tensors and their inputs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import yaml
+
+from judgeforge.errors import MergeError
+from judgeforge.merge.config import MergeConfig
+from judgeforge.merge.io import ShardedWriter
+from judgeforge.merge.lora import materialize_inputs
+from judgeforge.merge.methods import TensorInputs
+from judgeforge.merge.plan import MergePlan, TensorJob, build_plan, check_method
+
+# Files copied verbatim from the donor model (the base model, else the first one), as mergekit does.
+AUX_FILES = (
+    "generation_config.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "tokenizer.json",
+    "tokenizer.model",
+    "added_tokens.json",
+    "vocab.json",
+    "merges.txt",
+    "chat_template.jinja",
+    "chat_template.json",
+)
+DEFAULT_SHARD_BYTES = 2 * 1024**3
+# Test-only throttle: seconds to sleep after each tensor, so a test can kill a merge mid-way.
+_DELAY_ENV = "JUDGEFORGE_MERGE_TEST_DELAY_S"
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What a finished merge wrote."""
+
+    out_dir: Path
+    tensors: int
+    shards: int
+    seconds: float
+
+
+def merge_models(
+    config: MergeConfig,
+    out_dir: str | Path,
+    *,
+    seed: int | None = None,
+    workers: int | None = None,
+    overwrite: bool = False,
+    max_shard_bytes: int = DEFAULT_SHARD_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+) -> MergeResult:
+    """Merge the models of ``config`` into ``out_dir`` (safetensors shards + index + config/tokenizer).
+
+    ``seed`` (or the config's ``random_seed``) seeds the generator of random methods (DARE); unseeded
+    random merges draw a fresh seed. Everything is validated before anything is written; ``MergeError``
+    or ``ConfigError`` is raised on a bad config or mismatched inputs and ``out_dir`` is left untouched.
+    """
+    started = time.perf_counter()
+    out = Path(out_dir)
+    check_method(config)
+    if (out.exists() or out.is_symlink()) and not overwrite:
+        raise MergeError(f"{out} already exists (pass overwrite=True / --overwrite to replace it)")
+    directories = [config.resolve_path(m.path) for m in config.inputs]
+    for label, d in zip((m.path for m in config.inputs), directories, strict=True):
+        if "+" not in label and not d.is_dir():
+            raise MergeError(f"model directory not found: {d}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = out.parent / f".{out.name}.lora-{uuid.uuid4().hex[:8]}"
+    try:
+        directories = materialize_inputs(config, directories, scratch)
+        plan = build_plan(config, directories)
+        staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+        try:
+            shards = _write(plan, staging, seed, workers, max_shard_bytes, progress)
+            _copy_aux(plan, staging)
+            _publish(staging, out, overwrite)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            for reader in plan.readers:
+                reader.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return MergeResult(out, len(plan.jobs), shards, time.perf_counter() - started)
+
+
+def _compute(plan: MergePlan, job: TensorJob, generator: torch.Generator | None) -> torch.Tensor:
+    name = job.output.name
+    tensors = [reader.get(name) for reader in plan.readers]
+    if not job.floating:
+        # Integer buffers are not merged: taken from the donor (base, else first model).
+        return tensors[plan.base_index or 0]
+    if plan.config.dtype is not None:
+        compute = getattr(torch, plan.config.dtype)
+        tensors = [t.to(compute) for t in tensors]
+    inputs = TensorInputs(tuple(tensors), job.params, job.shared, plan.base_index, generator)
+    return plan.method.fn(inputs).to(job.output.dtype)
+
+
+def _write(
+    plan: MergePlan,
+    staging: Path,
+    seed: int | None,
+    workers: int | None,
+    max_shard_bytes: int,
+    progress: Callable[[int, int], None] | None,
+) -> int:
+    writer = ShardedWriter(staging, [j.output for j in plan.jobs], max_shard_bytes)
+    delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
+    generator: torch.Generator | None = None
+    n_workers = workers or min(4, os.cpu_count() or 1)
+    if plan.method.random:
+        chosen = seed if seed is not None else plan.config.random_seed
+        fresh = int.from_bytes(os.urandom(7), "little")
+        generator = torch.Generator().manual_seed(chosen if chosen is not None else fresh)
+        n_workers = 1  # draws must happen in traversal order for a seeded merge to be reproducible
+
+    def run(job: TensorJob) -> None:
+        writer.write(job.output.name, _compute(plan, job, generator))
+        if delay:
+            time.sleep(delay)
+
+    try:
+        _run_bounded(run, plan.jobs, n_workers, progress)
+        writer.finish()
+    finally:
+        writer.close()
+    return len(writer.files)
+
+
+def _run_bounded(
+    fn: Callable[[TensorJob], None],
+    jobs: list[TensorJob],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Run jobs in order with at most ``workers + 1`` in flight, so memory stays bounded."""
+    done = 0
+    if workers <= 1:
+        for job in jobs:
+            fn(job)
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+        return
+    pending: deque[Future[None]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="merge") as pool:
+        for job in jobs:
+            if len(pending) > workers:
+                pending.popleft().result()
+                done += 1
+                if progress:
+                    progress(done, len(jobs))
+            pending.append(pool.submit(fn, job))
+        while pending:
+            pending.popleft().result()
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+
+
+def _copy_aux(plan: MergePlan, staging: Path) -> None:
+    donor = plan.donor
+    for name in AUX_FILES:
+        if (donor / name).is_file():
+            shutil.copy2(donor / name, staging / name)
+    cfg_path = donor / "config.json"
+    if cfg_path.is_file():
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        floats = {str(j.output.dtype).removeprefix("torch.") for j in plan.jobs if j.floating}
+        if len(floats) == 1:
+            # The output dtype may differ from the donor's (dtype/out_dtype); keep config.json truthful.
+            cfg["torch_dtype"] = floats.pop()
+            if "dtype" in cfg:
+                cfg["dtype"] = cfg["torch_dtype"]
+        (staging / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
+    (staging / "merge_config.yml").write_text(yaml.safe_dump(_config_dict(plan.config)), encoding="utf-8")
+
+
+def _config_dict(config: MergeConfig) -> dict[str, object]:
+    data: dict[str, object] = {
+        "merge_method": config.merge_method,
+        "models": [{"model": m.path, "parameters": dict(m.parameters)} for m in config.models],
+    }
+    for key in ("base_model", "dtype", "out_dtype", "random_seed"):
+        if getattr(config, key) is not None:
+            data[key] = getattr(config, key)
+    if config.parameters:
+        data["parameters"] = dict(config.parameters)
+    return data
+
+
+def _publish(staging: Path, out: Path, overwrite: bool) -> None:
+    """Rename the complete staging directory to ``out`` (replacing an old one only if asked)."""
+    trash: Path | None = None
+    if out.exists() or out.is_symlink():
+        if not overwrite:
+            raise MergeError(f"{out} appeared while merging; nothing was replaced")
+        trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+        out.rename(trash)
+    staging.rename(out)
+    dir_fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)

@@ -1,0 +1,231 @@
+"""Streaming safetensors I/O: memory-mapped readers and a pre-planned sharded writer.
+
+Reading maps each file privately (copy-on-write) and wraps tensors with ``torch.frombuffer``, so input
+pages stay file-backed page cache rather than anonymous memory, and inputs are never written. Writing lays
+out every shard's header before any tensor is computed (names, dtypes and shapes are known from the plan),
+then writes each tensor at its offset as soon as it is ready: memory holds a few tensors, not a shard.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from judgeforge.errors import MergeError
+
+ST_DTYPES: dict[str, torch.dtype] = {
+    "F64": torch.float64,
+    "F32": torch.float32,
+    "F16": torch.float16,
+    "BF16": torch.bfloat16,
+    "I64": torch.int64,
+    "I32": torch.int32,
+    "I16": torch.int16,
+    "I8": torch.int8,
+    "U8": torch.uint8,
+    "BOOL": torch.bool,
+}
+TORCH_TO_ST = {v: k for k, v in ST_DTYPES.items()}
+INDEX_NAME = "model.safetensors.index.json"
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """Where a tensor lives and what it is, read from a safetensors header."""
+
+    file: Path
+    dtype: str
+    shape: tuple[int, ...]
+    start: int  # absolute byte offset in the file
+    end: int
+
+
+def read_header(path: Path) -> dict[str, TensorInfo]:
+    """Parse one safetensors header; raises ``MergeError`` for a truncated or malformed file."""
+    try:
+        with path.open("rb") as fh:
+            (size,) = struct.unpack("<Q", fh.read(8))
+            if size > 100_000_000:
+                raise MergeError(f"{path}: implausible safetensors header size {size}")
+            header = json.loads(fh.read(size))
+        file_size = path.stat().st_size
+    except (OSError, struct.error, ValueError) as exc:
+        raise MergeError(f"{path}: not a readable safetensors file ({exc})") from exc
+    base = 8 + size
+    out: dict[str, TensorInfo] = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = (base + int(o) for o in meta["data_offsets"])
+        if meta["dtype"] not in ST_DTYPES:
+            raise MergeError(f"{path}: tensor {name} has unsupported dtype {meta['dtype']}")
+        if end > file_size:
+            raise MergeError(f"{path}: tensor {name} extends past the end of the file (truncated?)")
+        out[name] = TensorInfo(path, meta["dtype"], tuple(int(d) for d in meta["shape"]), start, end)
+    return out
+
+
+class ModelReader:
+    """Tensors of one model directory (``model.safetensors`` or sharded with an index), read lazily."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.tensors: dict[str, TensorInfo] = {}
+        for file in _weight_files(directory):
+            self.tensors.update(read_header(file))
+        self._maps: dict[Path, mmap.mmap] = {}
+
+    def get(self, name: str) -> torch.Tensor:
+        """The tensor, backed by the file mapping (no copy until it is converted or computed on)."""
+        info = self.tensors[name]
+        dtype = ST_DTYPES[info.dtype]
+        if info.end == info.start:
+            return torch.empty(info.shape, dtype=dtype)
+        mm = self._maps.get(info.file)
+        if mm is None:
+            with info.file.open("rb") as fh:
+                mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+            self._maps[info.file] = mm
+        count = (info.end - info.start) // dtype.itemsize
+        flat = torch.frombuffer(mm, dtype=dtype, count=count, offset=info.start)
+        return flat.reshape(info.shape)
+
+    def close(self) -> None:
+        # Tensors handed out may still reference a map; dropping our references lets GC unmap them.
+        self._maps.clear()
+
+
+def read_tensors(directory: str | Path) -> dict[str, torch.Tensor]:
+    """Every tensor of a model directory, copied into memory (for small models and tests)."""
+    reader = ModelReader(Path(directory))
+    try:
+        return {name: reader.get(name).clone() for name in sorted(reader.tensors)}
+    finally:
+        reader.close()
+
+
+def _weight_files(directory: Path) -> list[Path]:
+    index = directory / INDEX_NAME
+    if index.is_file():
+        try:
+            weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise MergeError(f"{index}: unreadable index ({exc})") from exc
+        files = sorted({directory / f for f in weight_map.values()})
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise MergeError(f"{directory}: shards named in the index are missing: {missing}")
+        return files
+    single = directory / "model.safetensors"
+    if single.is_file():
+        return [single]
+    found = sorted(directory.glob("*.safetensors"))
+    if not found:
+        raise MergeError(f"{directory}: no safetensors weights found")
+    return found
+
+
+@dataclass(frozen=True)
+class OutputTensor:
+    """A planned output tensor."""
+
+    name: str
+    dtype: torch.dtype
+    shape: tuple[int, ...]
+
+    @property
+    def nbytes(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n * self.dtype.itemsize
+
+
+class ShardedWriter:
+    """Writes planned tensors into ``model-0000i-of-0000n.safetensors`` shards plus the index.
+
+    Shards are filled in plan order up to ``max_shard_bytes``; headers are written at creation, each
+    tensor's bytes with ``pwrite`` at its offset (thread-safe: regions never overlap).
+    """
+
+    def __init__(self, directory: Path, plan: Sequence[OutputTensor], max_shard_bytes: int) -> None:
+        self.directory = directory
+        self._where: dict[str, tuple[int, int, OutputTensor]] = {}
+        groups = _split(plan, max_shard_bytes)
+        self.files = [f"model-{i + 1:05d}-of-{len(groups):05d}.safetensors" for i in range(len(groups))]
+        self._fds: list[int] = []
+        for file_name, group in zip(self.files, groups, strict=True):
+            self._fds.append(self._create(directory / file_name, group))
+        self.total_size = sum(t.nbytes for t in plan)
+
+    def _create(self, path: Path, group: Sequence[OutputTensor]) -> int:
+        header: dict[str, Any] = {"__metadata__": {"format": "pt"}}
+        offset = 0
+        for t in group:
+            header[t.name] = {
+                "dtype": TORCH_TO_ST[t.dtype],
+                "shape": list(t.shape),
+                "data_offsets": [offset, offset + t.nbytes],
+            }
+            offset += t.nbytes
+        raw = json.dumps(header, separators=(",", ":")).encode()
+        raw += b" " * (-len(raw) % 8)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.write(fd, struct.pack("<Q", len(raw)) + raw)
+        data_start = 8 + len(raw)
+        os.ftruncate(fd, data_start + offset)
+        fd_index = len(self._fds)
+        running = data_start
+        for t in group:
+            self._where[t.name] = (fd_index, running, t)
+            running += t.nbytes
+        return fd
+
+    def write(self, name: str, tensor: torch.Tensor) -> None:
+        """Write one computed tensor (must match the planned dtype and shape)."""
+        fd_index, offset, planned = self._where[name]
+        if tensor.dtype != planned.dtype or tuple(tensor.shape) != planned.shape:
+            raise MergeError(
+                f"{name}: computed {tensor.dtype}{tuple(tensor.shape)}, planned "
+                f"{planned.dtype}{planned.shape}"
+            )
+        if planned.nbytes == 0:
+            return
+        data = memoryview(tensor.contiguous().reshape(-1).view(torch.uint8).numpy().data)
+        written = 0
+        while written < len(data):
+            written += os.pwrite(self._fds[fd_index], data[written:], offset + written)
+
+    def finish(self) -> None:
+        """Flush shards to disk and write the index (called only when every tensor was written)."""
+        for fd in self._fds:
+            os.fsync(fd)
+        self.close()
+        weight_map = {name: self.files[where[0]] for name, where in self._where.items()}
+        index = {"metadata": {"total_size": self.total_size}, "weight_map": dict(sorted(weight_map.items()))}
+        (self.directory / INDEX_NAME).write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+
+    def close(self) -> None:
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
+
+
+def _split(plan: Iterable[OutputTensor], max_bytes: int) -> list[list[OutputTensor]]:
+    groups: list[list[OutputTensor]] = [[]]
+    size = 0
+    for t in plan:
+        if groups[-1] and size + t.nbytes > max_bytes:
+            groups.append([])
+            size = 0
+        groups[-1].append(t)
+        size += t.nbytes
+    return groups
