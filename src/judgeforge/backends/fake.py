@@ -129,6 +129,9 @@ def _relative_output(user: str, rng: random.Random) -> str:
     winner = "A" if (quality_a, rng.random()) >= (quality_b, 0.5) else "B"
     if rng.random() < 0.1:
         winner = "B" if winner == "A" else "A"
+    told = re.search(r"^###Better response: Response ([AB])$", user, re.MULTILINE)
+    if told:  # a teacher prompt states the known winner; explain it rather than contradict it
+        winner = told.group(1)
     loser = "B" if winner == "A" else "A"
     feedback = (
         f"Both responses attempt the instruction. Response {winner} covers more of what the criterion asks "

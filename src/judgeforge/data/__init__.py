@@ -1,0 +1,1 @@
+"""Data: the Feedback Collection schema and loaders, and the Preference Collection builder."""
