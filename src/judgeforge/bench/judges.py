@@ -1,0 +1,122 @@
+"""Judges as the harness sees them: anything that grades direct items and compares pairs.
+
+An LM judge wraps :class:`judgeforge.judge.Judge` (any backend, template set, chat format); the baselines
+in :mod:`judgeforge.bench.baselines` need no LM. All are registered in :data:`judges` and built from a spec
+``NAME[:key=value,key=value...]``, e.g. ``lm:backend=fake``, ``rouge-l`` or ``embedding:label=emb``.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from judgeforge.errors import ConfigError
+from judgeforge.records import DirectItem, PairItem, Verdict
+from judgeforge.registry import Registry
+
+
+class BenchJudge(ABC):
+    """A judge under meta-evaluation. ``runs`` verdicts per item; ``seed`` makes runs reproducible."""
+
+    label: str = "judge"
+
+    @abstractmethod
+    async def grade(self, items: Sequence[DirectItem], runs: int, seed: int) -> list[tuple[Verdict, ...]]:
+        """``runs`` absolute verdicts (score 1..5 or a failure) per item, in order."""
+
+    @abstractmethod
+    async def compare(self, items: Sequence[PairItem], runs: int, seed: int) -> list[tuple[Verdict, ...]]:
+        """``runs`` relative verdicts (winner A/B or a failure) per pair, in order."""
+
+    def calibrate(self, items: Sequence[DirectItem], gold: Sequence[float] | None) -> None:  # noqa: B027
+        """Fit anything that maps a raw signal to 1..5 on the whole item set (LM judges need nothing)."""
+
+    def describe(self) -> dict[str, Any]:
+        """What identifies this judge in a manifest."""
+        return {"label": self.label}
+
+
+class LMJudge(BenchJudge):
+    """A language-model judge: the project's :class:`~judgeforge.judge.Judge` with per-call seeds."""
+
+    def __init__(self, judge: Any, label: str) -> None:
+        self.judge = judge
+        self.label = label
+
+    def _seeded(self, runs: int, seed: int) -> Any:
+        # A shallow copy shares the backend (and its connections) but not the sampling settings.
+        judge = copy.copy(self.judge)
+        judge.samples = runs
+        judge.sampling = self.judge.sampling.model_copy(update={"seed": seed})
+        return judge
+
+    async def grade(self, items: Sequence[DirectItem], runs: int, seed: int) -> list[tuple[Verdict, ...]]:
+        judgments = await self._seeded(runs, seed).agrade_many(items)
+        return [judgment.verdicts for judgment in judgments]
+
+    async def compare(self, items: Sequence[PairItem], runs: int, seed: int) -> list[tuple[Verdict, ...]]:
+        judgments = await self._seeded(runs, seed).acompare_many(items)
+        return [judgment.verdicts for judgment in judgments]
+
+    def describe(self) -> dict[str, Any]:
+        renderer = self.judge.renderer
+        return {
+            "label": self.label,
+            "backend": self.judge.backend.identity(),
+            "template_set": renderer.template_set.name,
+            "template_fingerprint": renderer.template_set.fingerprint(),
+            "chat_format": renderer.chat_format_name,
+            "sampling": self.judge.sampling.payload(),
+        }
+
+
+JudgeFactory = Callable[[Mapping[str, Any]], BenchJudge]
+judges: Registry[JudgeFactory] = Registry("bench judge")
+
+
+@judges.register("lm")
+def lm_judge(options: Mapping[str, Any]) -> BenchJudge:
+    """``lm:backend=NAME,template_set=...,chat_format=...`` plus ``backend_options``/``sampling`` mappings."""
+    from judgeforge.judge import Judge
+
+    options = dict(options)
+    backend = str(options.pop("backend", "fake"))
+    label = str(options.pop("label", f"lm-{backend}"))
+    judge = Judge(
+        backend,
+        options.pop("template_set", "prometheus2"),
+        str(options.pop("chat_format", "mistral-inst")),
+        sampling=options.pop("sampling", None),
+        max_attempts=int(options.pop("max_attempts", 3)),
+        backend_options=options.pop("backend_options", None),
+        tokenizer=options.pop("tokenizer", None),
+    )
+    if options:
+        raise ConfigError(f"unknown options for judge 'lm': {', '.join(sorted(options))}")
+    return LMJudge(judge, label)
+
+
+judges.register_lazy("length", "judgeforge.bench.baselines:length_judge")
+judges.register_lazy("rouge-l", "judgeforge.bench.baselines:rouge_judge")
+judges.register_lazy("embedding", "judgeforge.bench.baselines:embedding_judge")
+judges.register_lazy("gold-feedback", "judgeforge.bench.replay:gold_feedback_judge")
+
+
+def parse_judge_spec(spec: str) -> tuple[str, dict[str, str]]:
+    """``NAME[:key=value,...]`` -> (name, options)."""
+    name, _, rest = spec.partition(":")
+    options: dict[str, str] = {}
+    for part in filter(None, rest.split(",")):
+        key, sep, value = part.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"judge option must look like key=value, got {part!r} in {spec!r}")
+        options[key.strip()] = value
+    return name.strip(), options
+
+
+def make_judge(spec: str, **extra: Any) -> BenchJudge:
+    """Build the judge a spec names; ``extra`` options (e.g. from CLI flags) are merged in."""
+    name, options = parse_judge_spec(spec)
+    return judges.get(name)({**options, **{k: v for k, v in extra.items() if v is not None}})

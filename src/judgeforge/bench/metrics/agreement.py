@@ -1,0 +1,51 @@
+"""Accuracy metrics: exact match of scores, pairwise accuracy (ties counted or skipped), per category."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Literal, TypeVar
+
+T = TypeVar("T")
+TiePolicy = Literal["count", "skip"]
+
+
+def exact_match(predicted: Sequence[float | None], gold: Sequence[float]) -> float | None:
+    """Share of items whose predicted score equals the gold score (a missing prediction is wrong)."""
+    if len(predicted) != len(gold):
+        raise ValueError("predicted and gold must have the same length")
+    if not gold:
+        return None
+    return sum(p is not None and float(p) == float(g) for p, g in zip(predicted, gold)) / len(gold)
+
+
+def pairwise_accuracy(
+    predicted: Sequence[str | None], gold: Sequence[str], ties: TiePolicy = "count"
+) -> float | None:
+    """Share of pairs judged as the gold says.
+
+    ``predicted`` holds ``A``, ``B``, ``tie`` or None (no verdict); ``gold`` holds ``A``, ``B`` or ``tie``.
+    With ``ties="count"`` a gold tie is right only when the judge also says tie (a judge that cannot say tie
+    loses those items, as in the paper's tie-counted Auto-J and MT Bench Human figures); with
+    ``ties="skip"`` gold ties are left out. A missing verdict is always wrong.
+    """
+    if len(predicted) != len(gold):
+        raise ValueError("predicted and gold must have the same length")
+    pairs = [(p, g) for p, g in zip(predicted, gold) if not (ties == "skip" and g == "tie")]
+    if not pairs:
+        return None
+    return sum(p is not None and p == g for p, g in pairs) / len(pairs)
+
+
+def by_category(
+    categories: Sequence[str | None], metric: Callable[..., float | None], *columns: Sequence[T]
+) -> dict[str, float | None]:
+    """``metric`` computed on the items of each category (items without a category are left out)."""
+    groups: defaultdict[str, list[int]] = defaultdict(list)
+    for index, category in enumerate(categories):
+        if category is not None:
+            groups[str(category)].append(index)
+    return {
+        name: metric(*([column[i] for i in indices] for column in columns))
+        for name, indices in sorted(groups.items())
+    }

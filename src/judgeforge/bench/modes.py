@@ -1,0 +1,165 @@
+"""Meta-evaluation modes (as in the Prometheus 2 paper), each turning items into per-item result rows.
+
+- ``direct``: direct assessment on direct sets; ``runs`` verdicts per item, the item's score is their mean.
+- ``a2r`` (absolute-to-relative): score both responses of a pair; when the two scores tie, score both again
+  with a new seed, up to ``tie_retries`` times. Unlike the original harness, ties are re-run whatever the
+  gold label says, so the gold never steers the judge.
+- ``relative``: pairwise ranking, the majority winner of ``runs`` verdicts (an even split is a tie).
+- ``both``: pairwise ranking in both orders; the winner stands when both orders agree, and an order-dependent
+  verdict counts as a tie.
+
+A/B sides come from :func:`~judgeforge.bench.items.assign_sides` with the run's seed.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from judgeforge.bench.items import DirectBenchItem, PairBenchItem, SidedPair, assign_sides, swap
+from judgeforge.bench.items import direct_items_of_pair as split_pair
+from judgeforge.bench.judges import BenchJudge
+from judgeforge.bench.metrics import flip
+from judgeforge.records import Verdict
+from judgeforge.registry import Registry
+
+Row = dict[str, Any]
+RETRY_SEED_STRIDE = 7919
+
+
+@dataclass(frozen=True)
+class ModeConfig:
+    runs: int = 3
+    seed: int = 0
+    tie_retries: int = 2
+
+
+Mode = Callable[[BenchJudge, Sequence[Any], ModeConfig], Awaitable[list[Row]]]
+modes: Registry[Mode] = Registry("bench mode")
+MODE_KINDS = {"direct": "direct", "a2r": "pair", "relative": "pair", "both": "pair"}
+
+
+def verdict_row(verdict: Verdict) -> Row:
+    return verdict.model_dump(include={"score", "winner", "feedback", "failure", "raw"})
+
+
+def mean_score(verdicts: Sequence[Verdict]) -> float | None:
+    scores = [v.score for v in verdicts if v.score is not None]
+    return float(statistics.fmean(scores)) if scores else None
+
+
+def majority_winner(verdicts: Sequence[Verdict]) -> str | None:
+    """A/B by majority, ``tie`` on an even split, None when no run gave a verdict."""
+    counts = Counter(v.winner for v in verdicts if v.winner is not None)
+    if not counts:
+        return None
+    if counts["A"] == counts["B"]:
+        return "tie"
+    return "A" if counts["A"] > counts["B"] else "B"
+
+
+def _pair_row(sided: SidedPair) -> Row:
+    source = sided.source
+    return {
+        "id": source.id,
+        "category": source.category,
+        "gold": sided.gold,
+        "group": source.group,
+        "key_a": sided.key_a,
+        "key_b": sided.key_b,
+    }
+
+
+@modes.register("direct")
+async def direct_mode(judge: BenchJudge, items: Sequence[DirectBenchItem], config: ModeConfig) -> list[Row]:
+    results = await judge.grade([item.to_item() for item in items], config.runs, config.seed)
+    return [
+        {
+            "id": item.id,
+            "category": item.category,
+            "gold": {source: list(scores) for source, scores in item.gold.items()},
+            "scores": [v.score for v in verdicts],
+            "score": mean_score(verdicts),
+            "verdicts": [verdict_row(v) for v in verdicts],
+        }
+        for item, verdicts in zip(items, results)
+    ]
+
+
+def _direct_winner(a: float | None, b: float | None) -> str | None:
+    if a is None or b is None:
+        return None
+    return "tie" if a == b else ("A" if a > b else "B")
+
+
+@modes.register("a2r")
+async def a2r_mode(judge: BenchJudge, items: Sequence[PairBenchItem], config: ModeConfig) -> list[Row]:
+    sided = [assign_sides(item, config.seed) for item in items]
+    attempts: list[list[Row]] = [[] for _ in sided]
+    pending = list(range(len(sided)))
+    for attempt in range(config.tie_retries + 1):
+        directs = [direct for i in pending for direct in split_pair(sided[i].item)]
+        results = await judge.grade(directs, config.runs, config.seed + attempt * RETRY_SEED_STRIDE)
+        still_tied = []
+        for position, index in enumerate(pending):
+            a, b = results[2 * position], results[2 * position + 1]
+            attempts[index].append({"a": [v.score for v in a], "b": [v.score for v in b]})
+            if _direct_winner(mean_score(a), mean_score(b)) == "tie":
+                still_tied.append(index)
+        pending = still_tied
+        if not pending:
+            break
+    rows = []
+    for pair, tries in zip(sided, attempts):
+        score_a = _mean_or_none(tries[-1]["a"])
+        score_b = _mean_or_none(tries[-1]["b"])
+        winner = _direct_winner(score_a, score_b)
+        rows.append(
+            {**_pair_row(pair), "attempts": tries, "score_a": score_a, "score_b": score_b, "winner": winner}
+        )
+    return rows
+
+
+def _mean_or_none(scores: Sequence[int | None]) -> float | None:
+    present = [s for s in scores if s is not None]
+    return float(statistics.fmean(present)) if present else None
+
+
+@modes.register("relative")
+async def relative_mode(judge: BenchJudge, items: Sequence[PairBenchItem], config: ModeConfig) -> list[Row]:
+    sided = [assign_sides(item, config.seed) for item in items]
+    results = await judge.compare([pair.item for pair in sided], config.runs, config.seed)
+    return [
+        {
+            **_pair_row(pair),
+            "winner": majority_winner(verdicts),
+            "verdicts": [verdict_row(v) for v in verdicts],
+        }
+        for pair, verdicts in zip(sided, results)
+    ]
+
+
+@modes.register("both")
+async def both_order_mode(judge: BenchJudge, items: Sequence[PairBenchItem], config: ModeConfig) -> list[Row]:
+    sided = [assign_sides(item, config.seed) for item in items]
+    forward = await judge.compare([pair.item for pair in sided], config.runs, config.seed)
+    backward = await judge.compare([swap(pair.item) for pair in sided], config.runs, config.seed)
+    rows = []
+    for pair, fwd, bwd in zip(sided, forward, backward):
+        first, second = majority_winner(fwd), majority_winner(bwd)
+        consistent = first == flip(second)
+        winner = None if first is None or second is None else (first if consistent else "tie")
+        rows.append(
+            {
+                **_pair_row(pair),
+                "forward": first,
+                "backward": second,
+                "winner": winner,
+                "verdicts": [verdict_row(v) for v in fwd],
+                "verdicts_swapped": [verdict_row(v) for v in bwd],
+            }
+        )
+    return rows

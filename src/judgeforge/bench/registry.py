@@ -1,0 +1,127 @@
+"""The benchmark registry: each entry names its kind, its published file and its loader.
+
+Files are looked up under a benchmark root: ``$JUDGEFORGE_BENCHMARKS`` when set, else ``shared/benchmarks``
+in the working directory or its parent. Any benchmark can also be given an explicit path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Literal
+
+from judgeforge.bench import loaders
+from judgeforge.bench.items import DirectBenchItem, PairBenchItem
+from judgeforge.errors import ConfigError
+from judgeforge.registry import Registry
+
+BenchItem = DirectBenchItem | PairBenchItem
+Loader = Callable[[Path], Sequence[BenchItem]]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A registered benchmark: ``kind`` is ``direct`` (gold scores) or ``pair`` (gold winner)."""
+
+    name: str
+    kind: Literal["direct", "pair"]
+    title: str
+    loader: Loader
+    default_file: str | None = None
+
+    def load(self, path: str | Path | None = None) -> list[BenchItem]:
+        """Load the items from ``path`` or from the default file under the benchmark root."""
+        return list(self.loader(self.resolve(path)))
+
+    def resolve(self, path: str | Path | None = None) -> Path:
+        if path is not None:
+            resolved = Path(path)
+        elif self.default_file is None:
+            raise ConfigError(f"benchmark '{self.name}' has no default file; give its path")
+        else:
+            resolved = benchmark_root() / self.default_file
+        if not resolved.is_file():
+            raise ConfigError(f"benchmark '{self.name}': file not found: {resolved}")
+        return resolved
+
+
+def benchmark_root() -> Path:
+    """Where the published benchmark files live (see the module docstring)."""
+    if os.environ.get("JUDGEFORGE_BENCHMARKS"):
+        return Path(os.environ["JUDGEFORGE_BENCHMARKS"])
+    for candidate in (Path("shared/benchmarks"), Path("../shared/benchmarks")):
+        if candidate.is_dir():
+            return candidate
+    return Path("shared/benchmarks")
+
+
+benchmarks: Registry[Benchmark] = Registry("benchmark")
+
+
+def _add(name: str, kind: Literal["direct", "pair"], title: str, loader: Loader, file: str | None) -> None:
+    benchmarks.add(name, Benchmark(name, kind, title, loader, file))
+
+
+_PE = "prometheus-eval/"
+_direct, _pair = loaders.load_prometheus_direct, loaders.load_prometheus_pairwise
+_add("vicuna", "direct", "Vicuna Bench", partial(_direct, benchmark="vicuna"), _PE + "vicuna_eval.json")
+_add("mt-bench", "direct", "MT Bench", partial(_direct, benchmark="mt-bench"), _PE + "mt_bench_eval.json")
+_add("flask", "direct", "FLASK", partial(_direct, benchmark="flask"), _PE + "flask_eval.json")
+_add(
+    "feedback-bench",
+    "direct",
+    "Feedback Bench",
+    partial(_direct, benchmark="feedback-bench"),
+    _PE + "feedback_collection_ood_test.json",
+)
+_add("hhh", "pair", "HHH Alignment", partial(_pair, benchmark="hhh"), _PE + "hhh_alignment_eval.json")
+_add(
+    "mt-bench-human",
+    "pair",
+    "MT Bench Human Judgments",
+    partial(_pair, benchmark="mt-bench-human"),
+    _PE + "mt_bench_human_judgement_eval.json",
+)
+_add(
+    "autoj",
+    "pair",
+    "Auto-J Eval",
+    partial(loaders.load_autoj, benchmark="autoj"),
+    _PE + "autoj_pairwise.json",
+)
+_add(
+    "preference-bench",
+    "pair",
+    "Preference Bench",
+    partial(_pair, benchmark="preference-bench"),
+    _PE + "preference_collection_ood_test.json",
+)
+_add(
+    "judgebench",
+    "pair",
+    "JudgeBench (GPT-4o responses)",
+    partial(loaders.load_judgebench, benchmark="judgebench"),
+    "judgebench/dataset=judgebench,response_model=gpt-4o-2024-05-13.jsonl",
+)
+_add(
+    "judgebench-claude",
+    "pair",
+    "JudgeBench (Claude-3.5-Sonnet responses)",
+    partial(loaders.load_judgebench, benchmark="judgebench-claude"),
+    "judgebench/dataset=judgebench,response_model=claude-3-5-sonnet-20240620.jsonl",
+)
+_add(
+    "pairwise",
+    "pair",
+    "chosen/rejected file",
+    partial(loaders.load_chosen_rejected, benchmark="pairwise"),
+    None,
+)
+
+
+def load_benchmark(name: str, path: str | Path | None = None) -> list[BenchItem]:
+    """Items of the benchmark registered as ``name``."""
+    return benchmarks.get(name).load(path)
