@@ -1,19 +1,17 @@
-"""``judgeforge grade`` and ``judgeforge compare``: grade JSONL items with a judge, JSONL verdicts out."""
+"""``judgeforge grade`` and ``judgeforge compare``: streaming, resumable batch runs (see docs/runner.md).
+
+Exit codes: 0 every row graded; 1 some rows were bad input (see OUT.errors.jsonl) or failed to grade;
+2 a usage or configuration error.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
-from judgeforge.cli.common import (
-    add_backend_options,
-    add_prompt_options,
-    load_tokenizer,
-    open_output,
-    parse_sampling,
-    read_jsonl,
-)
+from judgeforge.cli.common import add_backend_options, add_prompt_options
 
 
 def register(subparsers: Any) -> None:
@@ -22,11 +20,27 @@ def register(subparsers: Any) -> None:
         ("compare", "relative", "pairwise ranking: A or B per pair"),
     ):
         parser = subparsers.add_parser(name, help=help_text)
-        parser.add_argument("input", help="JSONL of items ('-' for stdin)")
-        parser.add_argument("-o", "--output", default=None, help="JSONL output (default: stdout)")
+        parser.add_argument("input", help="JSONL/CSV/TSV/Parquet file, saved dataset folder or dataset id")
+        parser.add_argument("-o", "--output", required=True, help="results JSONL (appended; resumable)")
         parser.add_argument("--rubric", default=None, help="rubric for rows without one (name or file)")
+        parser.add_argument("--map", action="append", default=[], metavar="OURS=THEIRS", help="field mapping")
+        parser.add_argument("--input-format", default="auto", help="auto|jsonl|csv|tsv|parquet|hf")
+        parser.add_argument("--split", default="train", help="dataset split (hf input)")
         parser.add_argument("--samples", type=int, default=1, help="verdicts per item")
+        parser.add_argument("--aggregate", default="mean", help="mean | median | majority")
         parser.add_argument("--max-attempts", type=int, default=3, help="regenerations on a parse failure")
+        parser.add_argument("--concurrency", type=int, default=8, help="judge calls in flight")
+        parser.add_argument("--batch-size", type=int, default=32, help="rows per judge call")
+        parser.add_argument("--retries", type=int, default=5, help="retries of a failing backend call")
+        parser.add_argument("--retry-backoff", type=float, default=0.5, help="first retry delay (s)")
+        parser.add_argument("--retry-failed", action="store_true", help="regrade rows that failed before")
+        parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+        parser.add_argument("--cache", default=None, help="cache file (default: ~/.cache/judgeforge)")
+        parser.add_argument("--price-per-1k-tokens", type=float, default=None, help="for the cost")
+        parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+        if mode == "relative":
+            parser.add_argument("--both-orders", action="store_true", help="judge (A,B) and (B,A)")
+            parser.add_argument("--order-policy", default="tie", help="tie | abstain | logprob")
         add_prompt_options(parser)
         add_backend_options(parser)
         parser.set_defaults(func=run, mode=mode)
@@ -34,12 +48,28 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from judgeforge.backends import parse_option_pairs
-    from judgeforge.inputs import item_from_row
+    from judgeforge.cli.common import load_tokenizer, parse_sampling
     from judgeforge.judge import Judge
-    from judgeforge.records import DirectItem, PairItem
     from judgeforge.rubrics import load_rubric
+    from judgeforge.runner import RetryPolicy, RunOptions, run_grading
 
-    rubric = load_rubric(args.rubric) if args.rubric else None
+    options = RunOptions(
+        mode=args.mode,
+        rubric=load_rubric(args.rubric) if args.rubric else None,
+        field_map=_field_map(args.map),
+        input_format=args.input_format,
+        split=args.split,
+        batch_size=args.batch_size,
+        concurrency=args.concurrency,
+        use_cache=not args.no_cache,
+        cache=args.cache,
+        retry_failed=args.retry_failed,
+        retry=RetryPolicy(retries=args.retries, backoff_s=args.retry_backoff),
+        both_orders=getattr(args, "both_orders", False),
+        order_policy=getattr(args, "order_policy", "tie"),
+        price_per_1k_tokens=args.price_per_1k_tokens,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
     judge = Judge(
         args.backend,
         args.template_set,
@@ -47,20 +77,33 @@ def run(args: argparse.Namespace) -> int:
         sampling=parse_sampling(args.sampling),
         max_attempts=args.max_attempts,
         samples=args.samples,
+        aggregate=args.aggregate,
         tokenizer=load_tokenizer(args.tokenizer),
         backend_options=parse_option_pairs(args.backend_option),
     )
-    items = [
-        item_from_row(row, record=f"line {number + 1}", mode=args.mode, rubric=rubric).model_copy(
-            update={"id": row.get("id") if isinstance(row.get("id"), str) else str(row.get("id", number))}
-        )
-        for number, row in read_jsonl(args.input)
-    ]
-    if args.mode == "absolute":
-        judgments = judge.grade_many([item for item in items if isinstance(item, DirectItem)])
-    else:
-        judgments = judge.compare_many([item for item in items if isinstance(item, PairItem)])
-    with open_output(args.output) as out:
-        for judgment in judgments:
-            out.write(json.dumps(judgment.model_dump(mode="json"), ensure_ascii=False) + "\n")
-    return 1 if any(j.failure for j in judgments) else 0
+    report = run_grading(args.input, args.output, judge, options)
+    if not args.quiet:
+        _print_summary(report.summary, str(report.errors))
+    return report.exit_code
+
+
+def _field_map(pairs: list[str]) -> dict[str, str]:
+    from judgeforge.errors import ConfigError
+
+    mapping = {}
+    for pair in pairs:
+        ours, sep, theirs = pair.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            raise ConfigError(f"--map must look like ours=theirs, got {pair!r}")
+        mapping[ours.strip()] = theirs.strip()
+    return mapping
+
+
+def _print_summary(summary: dict[str, Any], errors: str) -> None:
+    brief: dict[str, Any] = {
+        key: summary[key] for key in ("rows", "graded", "failed", "bad_rows") if key in summary
+    }
+    brief["items_per_s"] = summary["this_run"]["items_per_s"]
+    print(json.dumps(brief), file=sys.stderr)
+    if summary["bad_rows"]:
+        print(f"bad rows: see {errors}", file=sys.stderr)

@@ -1,0 +1,72 @@
+"""End-to-end items/s of ``judgeforge grade`` machinery with the fake backend at zero latency.
+
+Writes a synthetic JSONL input (short instruction/response rows, a library rubric, a reference answer on half
+of them), then runs ``run_grading`` over it in-process on one core, with and without the completion cache,
+and a second time over a warm cache. Prints one line per configuration: rows, seconds, items/s.
+
+    .venv/bin/python benchmarks/runner_overhead.py [--rows 100000] [--batch-size 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from judgeforge.judge import Judge
+from judgeforge.runner import RunOptions, run_grading
+
+WORDS = "rice water boil salt cover simmer rest fluff pot heat stove minutes cup rinse clear low".split()
+
+
+def write_input(path: Path, rows: int, seed: int = 0) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as handle:
+        for index in range(rows):
+            row = {
+                "id": f"r{index}",
+                "instruction": "How do I cook white rice? " + " ".join(rng.choices(WORDS, k=8)),
+                "response": " ".join(rng.choices(WORDS, k=30)),
+                "rubric": "helpfulness",
+            }
+            if index % 2:
+                row["reference_answer"] = " ".join(rng.choices(WORDS, k=30))
+            handle.write(json.dumps(row) + "\n")
+
+
+def measure(source: Path, out: Path, options: RunOptions) -> tuple[int, float]:
+    started = time.perf_counter()
+    report = run_grading(source, out, Judge("fake"), options)
+    seconds = time.perf_counter() - started
+    return report.summary["this_run"]["graded"], seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=256)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        source = folder / "input.jsonl"
+        write_input(source, args.rows)
+        cache = folder / "cache.sqlite"
+        runs = [
+            ("no cache", RunOptions(batch_size=args.batch_size, use_cache=False), "a.jsonl"),
+            ("cold cache", RunOptions(batch_size=args.batch_size, cache=cache), "b.jsonl"),
+            ("warm cache", RunOptions(batch_size=args.batch_size, cache=cache), "c.jsonl"),
+        ]
+        print(f"rows={args.rows} batch_size={args.batch_size} backend=fake latency_ms=0 cores=1")
+        for label, options, name in runs:
+            graded, seconds = measure(source, folder / name, options)
+            print(f"{label:>10}: {graded} rows in {seconds:6.2f} s = {graded / seconds:9,.0f} items/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The streaming run: read rows -> check -> render -> judge in batches -> append results.
+
+Rows are read lazily and grouped into batches of ``batch_size``; each batch is one ``Judge.judge_prompts``
+call (so per-row asyncio overhead is nil) and at most ``concurrency`` batches are in flight, which bounds
+memory whatever the input size. Finished batches are appended to the results file at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from judgeforge.errors import InputError
+from judgeforge.judge import Judge
+from judgeforge.records import PairItem, Prompt
+from judgeforge.runner.options import RunOptions
+from judgeforge.runner.output import LineWriter
+from judgeforge.runner.progress import Progress
+from judgeforge.runner.readers import RawRow
+from judgeforge.runner.results import both_orders_line, judgment_line
+from judgeforge.runner.rows import RowChecker, ValidRow
+from judgeforge.runner.summary import SummaryAccumulator
+
+
+@dataclass(slots=True)
+class Work:
+    rows: list[ValidRow]
+    prompts: list[Prompt]
+
+
+@dataclass
+class Counters:
+    read: int = 0
+    skipped: int = 0  # done by an earlier run
+    bad: int = 0
+    graded: int = 0
+    bad_by_field: dict[str, int] = field(default_factory=dict)
+
+
+class Engine:
+    """One run over one input; ``judge`` must already carry the run's backend (cache and retries)."""
+
+    def __init__(
+        self,
+        judge: Judge,
+        options: RunOptions,
+        writer: LineWriter,
+        errors: LineWriter,
+        summary: SummaryAccumulator,
+        skip: set[str],
+        progress: Progress,
+    ) -> None:
+        self.judge = judge
+        self.options = options
+        self.writer = writer
+        self.errors = errors
+        self.summary = summary
+        self.skip = skip
+        self.progress = progress
+        self.checker = RowChecker(options.mode, options.rubric, options.field_map)
+        self.counters = Counters()
+        self._seen: set[str] = set()
+
+    async def run(self, rows: Iterator[RawRow]) -> Counters:
+        slots = asyncio.Semaphore(self.options.concurrency)
+        tasks: set[asyncio.Task[None]] = set()
+        failures: list[BaseException] = []
+
+        def finished(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            slots.release()
+            if not task.cancelled() and task.exception() is not None:
+                failures.append(task.exception())  # type: ignore[arg-type]
+
+        for work in self._batches(rows):
+            await slots.acquire()
+            if failures:
+                break
+            task = asyncio.create_task(self._judge(work))
+            tasks.add(task)
+            task.add_done_callback(finished)
+        if tasks:
+            await asyncio.wait(list(tasks))
+        if failures:
+            raise failures[0]
+        return self.counters
+
+    def _batches(self, rows: Iterator[RawRow]) -> Iterator[Work]:
+        size = self.options.batch_size
+        work = Work([], [])
+        bad: list[dict[str, Any]] = []
+        for raw in rows:
+            self.counters.read += 1
+            self._accept(raw, work, bad)
+            if len(work.rows) >= size:
+                self._flush_errors(bad)
+                yield work
+                work = Work([], [])
+        self._flush_errors(bad)
+        if work.rows:
+            yield work
+
+    def _accept(self, raw: RawRow, work: Work, bad: list[dict[str, Any]]) -> None:
+        try:
+            if raw.error is not None:
+                raise raw.error
+            row = self.checker.check(raw.row, raw.index)
+            if row.key in self._seen:
+                raise InputError(f"duplicate id {row.id!r}", field="id")
+            self._seen.add(row.key)
+            if row.key in self.skip:
+                self.counters.skipped += 1
+                return
+            prompts = self._render(row)
+        except InputError as exc:
+            bad.append(self._error_line(raw, exc))
+            return
+        work.rows.append(row)
+        work.prompts.extend(prompts)
+
+    def _render(self, row: ValidRow) -> list[Prompt]:
+        renderer = self.judge.renderer
+        item = row.item
+        if not isinstance(item, PairItem):
+            return [renderer.direct(item)]
+        prompts = [renderer.pair(item)]
+        if self.options.both_orders:
+            swapped = item.model_copy(update={"response_a": item.response_b, "response_b": item.response_a})
+            prompts.append(renderer.pair(swapped))
+        return prompts
+
+    def _error_line(self, raw: RawRow, exc: InputError) -> dict[str, Any]:
+        self.counters.bad += 1
+        key = exc.field or "row"
+        self.counters.bad_by_field[key] = self.counters.bad_by_field.get(key, 0) + 1
+        row_id = raw.row.get("id") if isinstance(raw.row, dict) else None
+        if not isinstance(row_id, str | int) or isinstance(row_id, bool):
+            row_id = None
+        return {"line": raw.line, "row": raw.index, "id": row_id, "field": exc.field, "message": exc.reason}
+
+    def _flush_errors(self, bad: list[dict[str, Any]]) -> None:
+        self.errors.write_many(bad)
+        bad.clear()
+
+    async def _judge(self, work: Work) -> None:
+        both = self.options.both_orders and self.options.mode == "relative"
+        keys = [row.key for row in work.rows]
+        ids: list[str | None] = [*keys, *keys] if both else list(keys)
+        # forward prompts first, then the swapped ones, so that one judge call covers both orders
+        prompts = work.prompts[0::2] + work.prompts[1::2] if both else work.prompts
+        judgments = await self.judge.judge_prompts(prompts, ids)
+        count = len(work.rows)
+        if both:
+            policy = self.options.order_policy
+            lines = [
+                both_orders_line(row.id, judgments[i], judgments[count + i], policy)
+                for i, row in enumerate(work.rows)
+            ]
+        else:
+            lines = [judgment_line(row.id, judgment) for row, judgment in zip(work.rows, judgments)]
+        self.writer.write_many(lines)
+        for line in lines:
+            self.summary.add(line)
+        self.counters.graded += count
+        self.progress.advance(count)
+
+
+def run_judge(judge: Judge, backend: Any) -> Judge:
+    """A shallow copy of ``judge`` that calls ``backend`` (the user's Judge is left untouched)."""
+    clone = copy.copy(judge)
+    clone.backend = backend
+    return clone
+
+
+def sibling(output: Path, suffix: str) -> Path:
+    """``results.jsonl`` -> ``results<suffix>`` (``results.errors.jsonl``, ``results.summary.json``...)."""
+    if output.suffix in (".jsonl", ".json", ".ndjson"):
+        return output.with_name(output.stem + suffix)
+    return output.with_name(output.name + suffix)
+
+
+def now() -> float:
+    return time.time()

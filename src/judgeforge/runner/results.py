@@ -1,0 +1,98 @@
+"""Result lines: a Judgment (or a both-order pair of them) -> the JSON object written for one row.
+
+A line holds ``id``, ``mode``, the aggregate (``score`` or ``winner``), ``agreement``, ``failure`` (null when
+the row was graded), every sample's verdict and the token usage. Verdicts keep the raw output only when they
+failed, to keep the file small; feedback is always kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from judgeforge.records import Judgment, Verdict, Winner
+from judgeforge.runner.options import OrderPolicy
+
+
+def verdict_dict(verdict: Verdict) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if verdict.score is not None:
+        data["score"] = verdict.score
+    if verdict.winner is not None:
+        data["winner"] = verdict.winner
+    data["feedback"] = verdict.feedback
+    if verdict.failure is not None:
+        data["failure"] = verdict.failure
+        data["raw"] = verdict.raw
+    if verdict.probabilities is not None:
+        data["probabilities"] = verdict.probabilities
+    if verdict.expected_score is not None:
+        data["expected_score"] = verdict.expected_score
+    data["attempts"] = verdict.attempts
+    return data
+
+
+def judgment_line(row_id: str | int, judgment: Judgment) -> dict[str, Any]:
+    """The line of a directly graded row or a single-order pair."""
+    line: dict[str, Any] = {"id": row_id, "mode": judgment.mode}
+    if judgment.mode == "absolute":
+        line["score"] = judgment.score
+    else:
+        line["winner"] = judgment.winner
+    line["agreement"] = judgment.agreement
+    line["failure"] = judgment.failure
+    line["verdicts"] = [verdict_dict(v) for v in judgment.verdicts]
+    line["usage"] = [judgment.usage.prompt_tokens, judgment.usage.completion_tokens]
+    return line
+
+
+def _flip(winner: Winner | None) -> Winner | None:
+    return None if winner is None else ("B" if winner == "A" else "A")
+
+
+def _mean_probability_a(forward: Judgment, swapped: Judgment) -> float | None:
+    values = [v.probabilities["A"] for v in forward.verdicts if v.probabilities and "A" in v.probabilities]
+    values += [v.probabilities["B"] for v in swapped.verdicts if v.probabilities and "B" in v.probabilities]
+    return sum(values) / len(values) if values else None
+
+
+def both_orders_line(
+    row_id: str | int, forward: Judgment, swapped: Judgment, policy: OrderPolicy
+) -> dict[str, Any]:
+    """The line of a pair judged as (A, B) and as (B, A); ``winner`` is in the original order.
+
+    Agreeing orders give their winner. When only one order produced a verdict it is used (``single-order``).
+    Disagreement is resolved by ``policy``: ``tie`` (winner "tie"), ``abstain`` (winner null) or ``logprob``
+    (the mean probability of A over both orders, where verdicts carry probabilities; else a tie).
+    """
+    first, second = forward.winner, _flip(swapped.winner)
+    winner: str | None
+    consistent: bool | None = None
+    failure = None
+    if first is None and second is None:
+        winner, resolution = None, "failed"
+        failure = forward.failure or swapped.failure or "no verdict in either order"
+    elif first is None or second is None:
+        winner, resolution = first or second, "single-order"
+    elif first == second:
+        winner, resolution, consistent = first, "agree", True
+    else:
+        consistent = False
+        winner, resolution = _resolve(policy, forward, swapped)
+    line = judgment_line(row_id, forward)
+    line.update(winner=winner, failure=failure, resolution=resolution, swap_consistent=consistent)
+    line["verdicts_swapped"] = [verdict_dict(v) for v in swapped.verdicts]
+    line["usage"] = [
+        forward.usage.prompt_tokens + swapped.usage.prompt_tokens,
+        forward.usage.completion_tokens + swapped.usage.completion_tokens,
+    ]
+    return line
+
+
+def _resolve(policy: OrderPolicy, forward: Judgment, swapped: Judgment) -> tuple[str | None, str]:
+    if policy == "abstain":
+        return None, "abstain"
+    if policy == "logprob":
+        probability = _mean_probability_a(forward, swapped)
+        if probability is not None and probability != 0.5:
+            return ("A" if probability > 0.5 else "B"), "logprob"
+    return "tie", "tie"

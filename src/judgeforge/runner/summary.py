@@ -1,0 +1,114 @@
+"""Run accounting: the summary (rows, failures, distribution, agreement, alpha, tokens, cost, speed) and
+the manifest (what produced the file: versions, backend, template set, parameters, times)."""
+
+from __future__ import annotations
+
+import platform
+import re
+from collections import Counter
+from importlib import metadata
+from typing import Any
+
+from judgeforge.stats import CoincidenceAccumulator, Level
+
+_QUOTED = re.compile(r"""(:\s*)?(['"]).*$""")
+_PACKAGES = (
+    "judgeforge",
+    "pydantic",
+    "httpx",
+    "numpy",
+    "rich",
+    "torch",
+    "transformers",
+    "datasets",
+    "pyarrow",
+)
+
+
+def failure_reason(failure: str) -> str:
+    """A failure's kind without the quoted output, e.g. ``unreadable verdict after [RESULT]``."""
+    reason = _QUOTED.sub("", failure).strip()
+    if reason.startswith("backend error"):
+        return "backend error"
+    return reason.rstrip(":") or "failure"
+
+
+class SummaryAccumulator:
+    """Fed every final result line (from the previous file and from this run); reports at the end."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.failed: Counter[str] = Counter()
+        self.distribution: Counter[str] = Counter()
+        self.sample_distribution: Counter[str] = Counter()
+        self.tokens_in = 0
+        self.tokens_out = 0
+        self.agreement_sum = 0.0
+        self.agreement_rows = 0
+        self.swap_checked = 0
+        self.swap_consistent = 0
+        self.resolutions: Counter[str] = Counter()
+        self.alpha = CoincidenceAccumulator()
+
+    def add(self, line: dict[str, Any]) -> None:
+        self.rows += 1
+        if line.get("failure") is not None:
+            self.failed[failure_reason(line["failure"])] += 1
+        absolute = line.get("mode") == "absolute"
+        outcome = line.get("score") if absolute else line.get("winner")
+        self.distribution[str(round(outcome, 3) if isinstance(outcome, float) else outcome)] += 1
+        field = "score" if absolute else "winner"
+        values = [v.get(field) for v in line.get("verdicts", ())]
+        self.sample_distribution.update(str(v) for v in values if v is not None)
+        if len(values) > 1:
+            self.alpha.add_unit(values)
+        usage = line.get("usage") or (0, 0)
+        self.tokens_in += usage[0]
+        self.tokens_out += usage[1]
+        if line.get("agreement") is not None:
+            self.agreement_sum += line["agreement"]
+            self.agreement_rows += 1
+        if "resolution" in line:
+            self.resolutions[line["resolution"]] += 1
+            if line.get("swap_consistent") is not None:
+                self.swap_checked += 1
+                self.swap_consistent += bool(line["swap_consistent"])
+
+    def report(self, mode: str, price_per_1k_tokens: float | None) -> dict[str, Any]:
+        level: Level = "ordinal" if mode == "absolute" else "nominal"
+        report: dict[str, Any] = {
+            "rows": self.rows,
+            "graded": self.rows - sum(self.failed.values()),
+            "failed": sum(self.failed.values()),
+            "failures_by_reason": dict(self.failed.most_common()),
+            "distribution": dict(sorted(self.distribution.items())),
+            "sample_distribution": dict(sorted(self.sample_distribution.items())),
+            "mean_agreement": self.agreement_sum / self.agreement_rows if self.agreement_rows else None,
+            "krippendorff_alpha": {
+                "level": level,
+                "units": self.alpha.units,
+                "alpha": self.alpha.alpha(level),
+            },
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+        }
+        if price_per_1k_tokens is not None:
+            report["cost"] = (self.tokens_in + self.tokens_out) / 1000 * price_per_1k_tokens
+        if self.resolutions:
+            report["both_orders"] = {
+                "resolutions": dict(self.resolutions),
+                "swap_checked": self.swap_checked,
+                "swap_consistency": self.swap_consistent / self.swap_checked if self.swap_checked else None,
+            }
+        return report
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions (read from metadata; nothing is imported)."""
+    versions = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
