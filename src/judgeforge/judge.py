@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,15 @@ from judgeforge.records import (
 )
 from judgeforge.rubrics import load_rubric
 from judgeforge.sampling import DEFAULT_SAMPLING, SamplingParams
+from judgeforge.scoring import (
+    DEFAULT_TOP_LOGPROBS,
+    FEEDBACK_PROTOCOL,
+    SCORE_ONLY_PROTOCOL,
+    check_backend,
+    feedback_distribution,
+    score_only,
+    with_distribution,
+)
 
 T = TypeVar("T")
 RubricLike = Rubric | Mapping[str, Any] | str | Path
@@ -35,6 +45,10 @@ class Judge:
 
     A parse failure is regenerated with a new seed up to ``max_attempts`` times, then recorded as a failure
     with the raw output kept. ``samples`` > 1 draws several verdicts per item and aggregates them.
+
+    ``logprobs=True`` adds the distribution over the allowed values after the model's own last ``[RESULT]``
+    (``Verdict.probabilities``/``expected_score``); ``score_only=True`` skips the feedback and reads that
+    distribution after a forced marker: a different, faster protocol (see :mod:`judgeforge.scoring`).
     """
 
     def __init__(
@@ -49,16 +63,57 @@ class Judge:
         aggregate: str = "mean",
         tokenizer: Any | None = None,
         backend_options: Mapping[str, Any] | None = None,
+        logprobs: bool = False,
+        score_only: bool = False,
+        check_preset: bool = True,
     ) -> None:
         self.backend = create_backend(backend, backend_options) if isinstance(backend, str) else backend
         self.renderer = PromptRenderer(template_set, chat_format, tokenizer)
         self.parse = parsers.get(self.renderer.template_set.parser)
         self.sampling = _sampling(sampling)
+        self.logprobs, self.score_only = logprobs or score_only, score_only
+        if self.logprobs:
+            check_backend(self.backend, score_only)
+            top = max(self.sampling.top_logprobs, DEFAULT_TOP_LOGPROBS)
+            self.sampling = self.sampling.model_copy(update={"logprobs": True, "top_logprobs": top})
+        if check_preset:
+            _warn_on_preset_mismatch(self.backend, self.renderer)
         if max_attempts < 1 or samples < 1:
             raise ValueError("max_attempts and samples must be at least 1")
         self.max_attempts = max_attempts
         self.samples = samples
         self.aggregate = aggregate
+
+    @classmethod
+    def from_preset(
+        cls,
+        preset: str,
+        backend: Backend | str,
+        *,
+        template_set: str | Path | TemplateSet | None = None,
+        chat_format: str | None = None,
+        tokenizer: Any | None = None,
+        backend_options: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Judge:
+        """A judge with the template set and chat format of a judge-family preset (see
+        :mod:`judgeforge.presets`); ``template_set``/``chat_format`` given here override the preset."""
+        from judgeforge.presets import get_preset
+
+        chosen = get_preset(preset)
+        if isinstance(backend, str):
+            backend = create_backend(backend, backend_options)
+        chat_format = chat_format or chosen.chat_format
+        if chat_format == "tokenizer" and tokenizer is None:
+            tokenizer = getattr(backend, "tokenizer", None)  # in-process backends hold the model's tokenizer
+        return cls(
+            backend,
+            template_set or chosen.template_set,
+            chat_format,
+            tokenizer=tokenizer,
+            check_preset=False,
+            **kwargs,
+        )
 
     # -- single items -------------------------------------------------------------------------------
     def grade(
@@ -108,13 +163,23 @@ class Judge:
 
     async def judge_prompts(self, prompts: Sequence[Prompt], ids: Sequence[str | None]) -> list[Judgment]:
         """Sample, parse with retries, and aggregate already rendered prompts (one mode per call)."""
-        per_sample = [await self._sample(prompts, index) for index in range(self.samples)]
+        if self.score_only:
+            per_sample = [
+                await score_only(self.backend, prompts, self.sampling.for_sample(index, 0))
+                for index in range(self.samples)
+            ]
+        else:
+            per_sample = [await self._sample(prompts, index) for index in range(self.samples)]
         verdicts_by_item = [tuple(sample[i][0] for sample in per_sample) for i in range(len(prompts))]
         usage_by_item = [_sum_usage(sample[i][1] for sample in per_sample) for i in range(len(prompts))]
-        return [
+        judgments = [
             self._judgment(item_id, prompt.mode, verdicts, usage)
             for item_id, prompt, verdicts, usage in zip(ids, prompts, verdicts_by_item, usage_by_item)
         ]
+        if self.logprobs:
+            protocol = SCORE_ONLY_PROTOCOL if self.score_only else FEEDBACK_PROTOCOL
+            judgments = [j.model_copy(update={"extra": {**j.extra, "protocol": protocol}}) for j in judgments]
+        return judgments
 
     async def _sample(self, prompts: Sequence[Prompt], sample_index: int) -> list[tuple[Verdict, Usage]]:
         results: list[tuple[Verdict, Usage]] = [(Verdict(failure="not attempted"), Usage())] * len(prompts)
@@ -148,6 +213,8 @@ class Judge:
             return Verdict(failure=f"backend error: {outcome}", attempts=attempt + 1), Usage()
         completion = outcome[position]
         verdict = self.parse(completion.text, mode).model_copy(update={"attempts": attempt + 1})
+        if self.logprobs:
+            verdict = with_distribution(verdict, feedback_distribution(completion, mode))
         return verdict, completion.usage
 
     def _judgment(
@@ -183,6 +250,14 @@ def _sampling(sampling: SamplingParams | Mapping[str, Any] | None) -> SamplingPa
     if isinstance(sampling, SamplingParams):
         return sampling
     return DEFAULT_SAMPLING.merged(sampling)
+
+
+def _warn_on_preset_mismatch(backend: Backend, renderer: PromptRenderer) -> None:
+    from judgeforge.presets import mismatch_warning
+
+    message = mismatch_warning(backend.identity(), renderer.template_set.name, renderer.chat_format_name)
+    if message:
+        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def _add_usage(left: Usage, right: Usage) -> Usage:
