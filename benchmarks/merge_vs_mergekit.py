@@ -1,0 +1,257 @@
+"""judgeforge merge vs mergekit 0.1.5, side by side in one run (not a test; heavy: ~2x1.7 GB checkpoints).
+
+    .venv/bin/python benchmarks/merge_vs_mergekit.py [--work DIR] [--layers 16] [--hidden 2048]
+
+Creates ``.venv-mergekit`` (torch==2.13.0 then mergekit==0.1.5, both with ``-c constraints.txt``) if it is
+missing, generates two Mistral-shaped bf16 checkpoints (A random, B = A + small noise; sharded with an
+index), then for linear, task_arithmetic, ties and seeded dare_linear (fp32 compute, bf16 out) runs
+``mergekit-yaml`` and ``judgeforge merge`` as child processes, checks the outputs tensor by tensor for
+bit-identity, and prints wall time and peak RssAnon (polled from /proc/PID/status, whole process tree).
+TIES is run twice on our side: the default top-k tie-break (lowest index) and ``--mergekit-ties``
+(argsort, like mergekit), which is the one compared bit for bit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MK_VENV = ROOT / ".venv-mergekit"
+SEED = 42
+
+
+def ensure_mergekit() -> Path:
+    exe = MK_VENV / "bin" / "mergekit-yaml"
+    if exe.exists():
+        return exe
+    pip = [str(MK_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt")]
+    subprocess.run([sys.executable, "-m", "venv", str(MK_VENV)], check=True)
+    subprocess.run([*pip, "torch==2.13.0"], check=True)
+    subprocess.run([*pip, "mergekit==0.1.5"], check=True)
+    return exe
+
+
+def mistral_config(layers: int, hidden: int, inter: int, vocab: int) -> dict[str, object]:
+    return {
+        "architectures": ["MistralForCausalLM"],
+        "model_type": "mistral",
+        "hidden_size": hidden,
+        "intermediate_size": inter,
+        "num_hidden_layers": layers,
+        "num_attention_heads": hidden // 128,
+        "num_key_value_heads": hidden // 512,
+        "head_dim": 128,
+        "vocab_size": vocab,
+        "max_position_embeddings": 4096,
+        "rms_norm_eps": 1e-5,
+        "rope_theta": 10000.0,
+        "tie_word_embeddings": False,
+        "torch_dtype": "bfloat16",
+    }
+
+
+def shapes(cfg: dict[str, object]) -> dict[str, tuple[int, ...]]:
+    h, i, v, n = (
+        int(cfg[k]) for k in ("hidden_size", "intermediate_size", "vocab_size", "num_hidden_layers")
+    )  # type: ignore[call-overload]
+    kv = int(cfg["num_key_value_heads"]) * 128  # type: ignore[call-overload]
+    out: dict[str, tuple[int, ...]] = {
+        "model.embed_tokens.weight": (v, h),
+        "model.norm.weight": (h,),
+        "lm_head.weight": (v, h),
+    }
+    for layer in range(n):
+        p = f"model.layers.{layer}."
+        out |= {
+            p + "self_attn.q_proj.weight": (h, h),
+            p + "self_attn.k_proj.weight": (kv, h),
+            p + "self_attn.v_proj.weight": (kv, h),
+            p + "self_attn.o_proj.weight": (h, h),
+            p + "mlp.gate_proj.weight": (i, h),
+            p + "mlp.up_proj.weight": (i, h),
+            p + "mlp.down_proj.weight": (h, i),
+            p + "input_layernorm.weight": (h,),
+            p + "post_attention_layernorm.weight": (h,),
+        }
+    return out
+
+
+def generate(work: Path, cfg: dict[str, object]) -> tuple[Path, Path]:
+    """Checkpoint A (random) and B = A + noise, bf16, in ~1 GB shards with an index."""
+    import torch
+    from safetensors.torch import save_file
+
+    a_dir, b_dir = work / "model_a", work / "model_b"
+    if (b_dir / "model.safetensors.index.json").is_file():
+        return a_dir, b_dir
+    gen = torch.Generator().manual_seed(0)
+    names = shapes(cfg)
+    for d in (a_dir, b_dir):
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "config.json").write_text(json.dumps(cfg, indent=2))
+    groups: list[list[str]] = [[]]
+    size = 0
+    for name, shape in names.items():
+        n = math.prod(shape)
+        if groups[-1] and size + 2 * n > 1_000_000_000:
+            groups.append([])
+            size = 0
+        groups[-1].append(name)
+        size += 2 * n
+    weight_map: dict[str, str] = {}
+    for gi, group in enumerate(groups):
+        fname = f"model-{gi + 1:05d}-of-{len(groups):05d}.safetensors"
+        ta, tb = {}, {}
+        for name in group:
+            x = torch.randn(names[name], generator=gen) * 0.02
+            ta[name] = x.bfloat16()
+            tb[name] = (x + torch.randn(names[name], generator=gen) * 0.002).bfloat16()
+            weight_map[name] = fname
+        save_file(ta, str(a_dir / fname), metadata={"format": "pt"})
+        save_file(tb, str(b_dir / fname), metadata={"format": "pt"})
+        del ta, tb
+    index = json.dumps({"metadata": {}, "weight_map": weight_map}, indent=2)
+    for d in (a_dir, b_dir):
+        (d / "model.safetensors.index.json").write_text(index)
+    return a_dir, b_dir
+
+
+def configs(a: Path, b: Path) -> dict[str, dict[str, object]]:
+    common = {"dtype": "float32", "out_dtype": "bfloat16"}
+    task = {"base_model": str(a), **common}
+    return {
+        "linear": {
+            "merge_method": "linear",
+            "models": [
+                {"model": str(a), "parameters": {"weight": 0.5}},
+                {"model": str(b), "parameters": {"weight": 0.5}},
+            ],
+            **common,
+        },
+        "task_arithmetic": {
+            "merge_method": "task_arithmetic",
+            "models": [{"model": str(b), "parameters": {"weight": 0.7}}],
+            **task,
+        },
+        "ties": {
+            "merge_method": "ties",
+            "models": [{"model": str(b), "parameters": {"weight": 1.0, "density": 0.5}}],
+            **task,
+        },
+        "dare_linear": {
+            "merge_method": "dare_linear",
+            "models": [{"model": str(b), "parameters": {"weight": 1.0, "density": 0.5}}],
+            **task,
+        },
+    }
+
+
+def _tree_rss_anon(pid: int) -> int:
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RssAnon bytes of a child process tree (polled every 10 ms)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_anon(proc.pid))
+        time.sleep(0.01)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+    return wall, peak
+
+
+def identical(x: Path, y: Path) -> tuple[bool, int]:
+    """Bit-identity of every tensor (same names, dtypes, shapes, bytes); also the count of differing ones."""
+    import torch
+
+    from judgeforge.merge.io import ModelReader
+
+    rx, ry = ModelReader(x), ModelReader(y)
+    if set(rx.tensors) != set(ry.tensors):
+        return False, -1
+    bad = 0
+    for name in sorted(rx.tensors):
+        tx, ty = rx.get(name), ry.get(name)
+        if (
+            tx.dtype != ty.dtype
+            or tx.shape != ty.shape
+            or not torch.equal(tx.view(torch.uint8), ty.view(torch.uint8))
+        ):
+            bad += 1
+    return bad == 0, bad
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--work", type=Path, default=ROOT / "test-artifacts" / "merge-bench")
+    parser.add_argument("--layers", type=int, default=16)
+    parser.add_argument("--hidden", type=int, default=2048)
+    parser.add_argument("--intermediate", type=int, default=5632)
+    parser.add_argument("--vocab", type=int, default=32000)
+    parser.add_argument("--methods", default="linear,task_arithmetic,ties,dare_linear")
+    args = parser.parse_args()
+    import yaml
+
+    mergekit = ensure_mergekit()
+    cfg = mistral_config(args.layers, args.hidden, args.intermediate, args.vocab)
+    params = sum(math.prod(s) for s in shapes(cfg).values())
+    print(f"model: Mistral-shaped, {params / 1e9:.3f}B params, bf16; torch threads: {os.cpu_count()} cpus")
+    a, b = generate(args.work, cfg)
+    ours = [sys.executable, "-m", "judgeforge.cli.main", "merge"]
+    print(
+        f"{'method':<22}{'mergekit s':>11}{'ours s':>9}{'speedup':>9}{'mk RssAnon':>12}{'ours':>9}"
+        f"{'ratio':>7}  bit-identical"
+    )
+    for method, data in configs(a, b).items():
+        if method not in args.methods.split(","):
+            continue
+        cfg_path = args.work / f"{method}.yml"
+        cfg_path.write_text(yaml.safe_dump(data))
+        mk_out, our_out = args.work / f"out-mk-{method}", args.work / f"out-jf-{method}"
+        seed = ["--random-seed", str(SEED)] if method.startswith("dare") else []
+        subprocess.run(["rm", "-rf", str(mk_out), str(our_out)], check=True)
+        mk_t, mk_m = measure([str(mergekit), str(cfg_path), str(mk_out), "--quiet", *seed])
+        variants = (
+            [("", [])]
+            if method != "ties"
+            else [(" (default)", []), (" (--mergekit-ties)", ["--mergekit-ties"])]
+        )
+        for label, extra in variants:
+            subprocess.run(["rm", "-rf", str(our_out)], check=True)
+            our_seed = ["--seed", str(SEED)] if seed else []
+            t, m = measure([*ours, str(cfg_path), str(our_out), "--quiet", *our_seed, *extra])
+            same, bad = identical(mk_out, our_out)
+            verdict = "yes" if same else f"NO ({bad} tensors differ)"
+            print(
+                f"{method + label:<22}{mk_t:>11.1f}{t:>9.1f}{mk_t / t:>8.2f}x{mk_m / 2**30:>10.2f}G"
+                f"{m / 2**30:>8.2f}G{m / mk_m:>7.2f}  {verdict}",
+                flush=True,
+            )
+        subprocess.run(["rm", "-rf", str(mk_out), str(our_out)], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
