@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from judgeforge.bench import ModeConfig, make_judge, run_bench
 
@@ -24,7 +25,7 @@ def main(out_dir: str) -> None:
         config=ModeConfig(runs=1, seed=0),
         resamples=1000,
     )
-    print(open(f"{out_dir}/report.md", encoding="utf-8").read())
+    print(Path(out_dir, "report.md").read_text(encoding="utf-8"))
     print(f"(wall time {time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
 
