@@ -1,0 +1,293 @@
+"""The judge service over real HTTP on 127.0.0.1: auth, limits, validation, errors, logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+
+import httpx
+import pytest
+
+from judgeforge.backends import Backend
+from judgeforge.judge import Judge
+from judgeforge.records import Completion, DirectItem, Prompt
+from judgeforge.rubrics import load_rubric
+from judgeforge.sampling import SamplingParams
+from judgeforge.serve.run import RunningServer
+from serve.support import API_KEY, AUTH, ITEM, OTHER_KEY, PAIR, fake_judge
+
+
+def assert_clean(response: httpx.Response) -> dict:
+    """An error answer: our JSON shape, a request id, and nothing from a traceback."""
+    body = response.json()
+    assert set(body) == {"error", "request_id"}
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    return body
+
+
+# -- auth -------------------------------------------------------------------------------------------------
+def test_healthz_is_public_and_everything_else_needs_a_key(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.url) as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        for method, path in [
+            ("GET", "/v1/rubrics"),
+            ("POST", "/v1/grade"),
+            ("POST", "/v1/compare"),
+            ("GET", "/v1/info"),
+            ("GET", "/openapi.json"),
+            ("GET", "/docs"),
+            ("GET", "/no-such-path"),
+        ]:
+            response = http.request(method, path, json=ITEM)
+            assert response.status_code == 401, path
+            assert assert_clean(response)["error"]["message"] == "missing API key"
+            assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_wrong_keys_are_refused_and_each_configured_key_works(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.url) as http:
+        for headers in (
+            {"Authorization": f"Bearer {API_KEY}x"},
+            {"Authorization": f"Bearer {API_KEY[:-1]}"},
+            {"X-API-Key": "nope"},
+            {"Authorization": f"Basic {API_KEY}"},
+        ):
+            response = http.get("/v1/rubrics", headers=headers)
+            assert response.status_code == 401, headers
+            assert_clean(response)
+        for headers in (
+            {"Authorization": f"Bearer {API_KEY}"},
+            {"authorization": f"bearer {OTHER_KEY}"},
+            {"X-API-Key": OTHER_KEY},
+        ):
+            assert http.get("/v1/rubrics", headers=headers).status_code == 200, headers
+
+
+def test_openapi_documents_routes_and_auth(server: RunningServer) -> None:
+    schema = httpx.get(f"{server.url}/openapi.json", headers=AUTH).json()
+    assert {"/v1/grade", "/v1/compare", "/v1/rubrics", "/healthz"} <= set(schema["paths"])
+    assert {"bearer", "apiKey"} <= set(schema["components"]["securitySchemes"])
+    assert "429" in schema["paths"]["/v1/grade"]["post"]["responses"]
+
+
+# -- grading ----------------------------------------------------------------------------------------------
+def test_grade_single_and_batch_match_the_local_judge(server: RunningServer) -> None:
+    other = {**ITEM, "id": "b", "response": "The sky is blue.", "reference_answer": "Rayleigh scattering."}
+    local = fake_judge().grade_many(
+        [DirectItem(**{**row, "rubric": load_rubric(row["rubric"])}) for row in (ITEM, other)]
+    )
+    with httpx.Client(base_url=server.url, headers=AUTH) as http:
+        single = http.post("/v1/grade", json=ITEM).json()
+        batch = http.post("/v1/grade", json={"items": [ITEM, other]}).json()
+    assert [r["score"] for r in batch["results"]] == [j.score for j in local]
+    assert single["results"][0]["score"] == local[0].score
+    assert batch["results"][1]["id"] == "b"
+    result = batch["results"][0]
+    assert result["mode"] == "absolute" and result["failure"] is None
+    assert result["feedback"] and result["verdicts"][0]["feedback"] == result["feedback"]
+
+
+def test_compare_with_inline_rubric_and_batch_default_rubric(server: RunningServer) -> None:
+    inline = {**PAIR, "rubric": load_rubric("helpfulness").model_dump()}
+    no_rubric = {key: value for key, value in PAIR.items() if key != "rubric"}
+    with httpx.Client(base_url=server.url, headers=AUTH) as http:
+        one = http.post("/v1/compare", json=inline)
+        many = http.post("/v1/compare", json={"items": [no_rubric, inline], "rubric": "helpfulness"})
+    assert one.status_code == 200 and many.status_code == 200
+    winners = [r["winner"] for r in many.json()["results"]]
+    assert winners == [one.json()["results"][0]["winner"]] * 2
+    assert winners[0] in ("A", "B")
+
+
+def test_backend_failures_come_back_per_item_as_reasons(start_server) -> None:
+    with start_server(fake_judge(fail_rate=1.0)) as srv:
+        response = httpx.post(f"{srv.url}/v1/grade", json=ITEM, headers=AUTH)
+    result = response.json()["results"][0]
+    assert response.status_code == 200
+    assert result["score"] is None and "simulated failure" in result["failure"]
+
+
+def test_rubrics_endpoint_lists_the_library(server: RunningServer) -> None:
+    rubrics = httpx.get(f"{server.url}/v1/rubrics", headers=AUTH).json()["rubrics"]
+    assert "helpfulness" in rubrics and set(rubrics["helpfulness"]) >= {"criteria", "score5_description"}
+
+
+# -- limits -----------------------------------------------------------------------------------------------
+def test_oversized_bodies_get_413_declared_or_streamed(server: RunningServer) -> None:
+    big = {**ITEM, "response": "x" * 10_000}
+    with httpx.Client(base_url=server.url, headers=AUTH) as http:
+        declared = http.post("/v1/grade", json=big)
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: chunked transfer encoding
+            data = json.dumps(big).encode()
+            for start in range(0, len(data), 1000):
+                yield data[start : start + 1000]
+
+        streamed = http.post("/v1/grade", content=chunks(), headers={"content-type": "application/json"})
+        assert http.get("/healthz").status_code == 200
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert "8192 bytes" in assert_clean(response)["error"]["message"]
+
+
+def test_too_many_items_are_refused_with_the_limit_named(server: RunningServer) -> None:
+    response = httpx.post(f"{server.url}/v1/grade", json={"items": [ITEM] * 5}, headers=AUTH)
+    assert response.status_code == 413
+    assert "5 items" in response.json()["error"]["message"] and "limit is 4" in response.text
+    assert httpx.post(f"{server.url}/v1/grade", json={"items": [ITEM] * 4}, headers=AUTH).status_code == 200
+
+
+class _Slow(Backend):
+    """Holds every call until released, so that the test controls how many requests are in flight."""
+
+    name = "slow"
+
+    def __init__(self) -> None:
+        self.inner = fake_judge().backend
+        self.release = threading.Event()
+        self.entered = threading.Semaphore(0)
+
+    def identity(self) -> dict[str, str]:
+        return {"backend": "slow"}
+
+    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
+        import asyncio
+
+        self.entered.release()
+        while not self.release.is_set():
+            await asyncio.sleep(0.01)
+        return await self.inner.generate(prompts, params)
+
+
+def test_full_service_answers_429_with_retry_after_at_once(start_server) -> None:
+    backend = _Slow()
+    with start_server(Judge(backend), max_concurrency=2, retry_after_s=3) as srv:
+        results: list[httpx.Response] = []
+        threads = [
+            threading.Thread(
+                target=lambda: results.append(
+                    httpx.post(f"{srv.url}/v1/grade", json=ITEM, headers=AUTH, timeout=30)
+                )
+            )
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for _ in range(2):
+            assert backend.entered.acquire(timeout=10)  # both slots are busy now
+        refused = [httpx.post(f"{srv.url}/v1/grade", json=ITEM, headers=AUTH, timeout=5) for _ in range(3)]
+        backend.release.set()
+        for thread in threads:
+            thread.join(timeout=10)
+        after = httpx.post(f"{srv.url}/v1/grade", json=ITEM, headers=AUTH)
+    assert [r.status_code for r in refused] == [429] * 3
+    assert all(r.headers["retry-after"] == "3" for r in refused)
+    assert "retry after 3s" in assert_clean(refused[0])["error"]["message"]
+    assert sorted(r.status_code for r in results) == [200, 200]
+    assert after.status_code == 200  # slots are released after the work ends
+
+
+def test_burst_against_a_slow_fake_judge_gets_429s_and_no_errors(start_server) -> None:
+    with start_server(fake_judge(latency_ms=300), max_concurrency=2) as srv:
+        barrier = threading.Barrier(8)
+        statuses: list[int] = []
+
+        def hit() -> None:
+            barrier.wait()
+            statuses.append(
+                httpx.post(f"{srv.url}/v1/grade", json=ITEM, headers=AUTH, timeout=30).status_code
+            )
+
+        threads = [threading.Thread(target=hit) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert len(statuses) == 8 and set(statuses) <= {200, 429}
+    assert 2 <= statuses.count(200) < 8 and statuses.count(429) >= 1
+
+
+# -- validation -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"instruction": "x", ', "malformed JSON"),
+        (b"[1, 2]", "body: Input should be a valid dictionary"),
+        (json.dumps({"items": [ITEM, {**ITEM, "instruction": None}]}).encode(), "items[1].instruction"),
+        (
+            json.dumps({"items": [ITEM, {**ITEM, "response": "   "}]}).encode(),
+            "items[1].response: Value error, must not be empty",
+        ),
+        (
+            json.dumps({"items": [{k: v for k, v in ITEM.items() if k != "response"}]}).encode(),
+            "items[0].response: Field required",
+        ),
+        (json.dumps({**ITEM, "rubric": "nope"}).encode(), "items[0].rubric: unknown rubric 'nope'"),
+        (
+            json.dumps({**ITEM, "rubric": "/etc/judgeforge/rubric.yaml"}).encode(),
+            "items[0].rubric: unknown rubric",
+        ),
+        (
+            json.dumps({**ITEM, "rubric": {"criteria": "x"}}).encode(),
+            "rubric.score1_description: Field required",
+        ),
+        (json.dumps({"items": []}).encode(), "items: List should have at least 1 item"),
+        (json.dumps({**ITEM, "surprise": 1}).encode(), "surprise: Extra inputs are not permitted"),
+        (json.dumps({**ITEM, "rubric": None}).encode(), "items[0].rubric: missing"),
+    ],
+)
+def test_bad_requests_get_422_naming_item_and_field(
+    server: RunningServer, body: bytes, expected: str
+) -> None:
+    response = httpx.post(
+        f"{server.url}/v1/grade", content=body, headers={**AUTH, "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    error = assert_clean(response)["error"]
+    assert error["code"] == "invalid_request"
+    assert expected in error["message"], error["message"]
+
+
+# -- errors and logs --------------------------------------------------------------------------------------
+class _Broken(Backend):
+    name = "broken"
+
+    def identity(self) -> dict[str, str]:
+        return {"backend": "broken"}
+
+    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
+        raise RuntimeError("secret internal detail /srv/models/private")
+
+
+def test_unexpected_errors_are_a_generic_500_with_request_id(start_server, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="judgeforge.serve")
+    with start_server(Judge(_Broken())) as srv:
+        response = httpx.post(f"{srv.url}/v1/grade", json=ITEM, headers={**AUTH, "X-Request-ID": "req-42"})
+        assert httpx.get(f"{srv.url}/healthz").status_code == 200  # the server lives on
+    assert response.status_code == 500
+    body = assert_clean(response)
+    assert body == {
+        "error": {"code": "internal_error", "message": "internal server error", "problems": []},
+        "request_id": "req-42",
+    }
+    assert "secret" not in response.text
+    logged = [r for r in caplog.records if r.name == "judgeforge.serve" and r.exc_info]
+    assert logged and "req-42" in logged[0].getMessage()
+    assert "secret internal detail" in caplog.text  # details are in the server log
+
+
+def test_access_log_is_json_per_request_and_never_holds_keys(server: RunningServer, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="judgeforge.serve.access")
+    httpx.post(f"{server.url}/v1/grade", json=ITEM, headers={**AUTH, "X-Request-ID": "log-1"})
+    httpx.get(f"{server.url}/v1/rubrics", headers={"X-API-Key": OTHER_KEY + "bad", "X-Request-ID": "log-2"})
+    entries = {
+        e["request_id"]: e
+        for e in (json.loads(r.getMessage()) for r in caplog.records if r.name == "judgeforge.serve.access")
+    }
+    assert entries["log-1"]["status"] == 200 and entries["log-1"]["path"] == "/v1/grade"
+    assert entries["log-1"]["method"] == "POST" and entries["log-1"]["duration_ms"] >= 0
+    assert entries["log-2"]["status"] == 401
+    assert API_KEY not in caplog.text and OTHER_KEY not in caplog.text
