@@ -20,7 +20,24 @@ from pathlib import Path
 from judgeforge.judge import Judge
 from judgeforge.runner import RunOptions, run_grading
 
-WORDS = "rice water boil salt cover simmer rest fluff pot heat stove minutes cup rinse clear low".split()
+WORDS = [
+    "rice",
+    "water",
+    "boil",
+    "salt",
+    "cover",
+    "simmer",
+    "rest",
+    "fluff",
+    "pot",
+    "heat",
+    "stove",
+    "minutes",
+    "cup",
+    "rinse",
+    "clear",
+    "low",
+]
 
 
 def write_input(path: Path, rows: int, seed: int = 0) -> None:

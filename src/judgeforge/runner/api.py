@@ -121,7 +121,6 @@ def _manifest(judge: Judge, options: RunOptions, source: str) -> dict[str, Any]:
         "sampling": judge.sampling.payload(),
         "samples": judge.samples,
         "aggregate": judge.aggregate,
-        "max_attempts": judge.max_attempts,
         "mode": options.mode,
         "both_orders": options.both_orders,
         "order_policy": options.order_policy,
@@ -130,6 +129,7 @@ def _manifest(judge: Judge, options: RunOptions, source: str) -> dict[str, Any]:
     return {
         **settings,
         "seed": judge.sampling.seed,
+        "max_attempts": judge.max_attempts,  # not a setting that mixes judges: may change between resumes
         "input": source,
         "options": options.model_dump(mode="json", exclude={"rubric"}),
         "rubric": None if options.rubric is None else options.rubric.criteria,
