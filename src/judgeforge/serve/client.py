@@ -1,6 +1,7 @@
 """A typed client for the judge service (httpx, sync and async).
 
-Batches are split to ``batch_size`` items per request; 429 and 503 answers are retried after their
+Batches are split to ``batch_size`` items per request (by default the server's ``max_items``, read once
+from ``GET /v1/info``); 429 and 503 answers are retried after their
 ``Retry-After`` (capped at ``max_retry_wait``; exponential backoff when absent), as are connection errors.
 Errors are translated into the judgeforge tree: 401 -> ConfigError, 413/422 -> InputError, 429 after the
 last retry -> BackendRateLimited, anything else -> BackendError.
@@ -18,7 +19,14 @@ from pydantic import BaseModel, ValidationError
 
 from judgeforge.errors import BackendError, BackendRateLimited, ConfigError, InputError
 from judgeforge.records import DirectItem, PairItem, Rubric
-from judgeforge.serve.models import CompareItem, GradeItem, JudgeResponse, JudgmentOut, RubricsResponse
+from judgeforge.serve.models import (
+    CompareItem,
+    GradeItem,
+    InfoResponse,
+    JudgeResponse,
+    JudgmentOut,
+    RubricsResponse,
+)
 
 ItemT = TypeVar("ItemT", GradeItem, CompareItem)
 _RETRY_STATUS = frozenset({429, 503})
@@ -30,12 +38,12 @@ class _Core:
         base_url: str,
         api_key: str | None,
         *,
-        batch_size: int = 64,
+        batch_size: int | None = None,
         max_retries: int = 5,
         max_retry_wait: float = 30.0,
         backoff: float = 0.25,
     ) -> None:
-        if batch_size < 1 or max_retries < 0:
+        if (batch_size is not None and batch_size < 1) or max_retries < 0:
             raise ConfigError("batch_size must be >= 1 and max_retries >= 0")
         self.base_url = base_url.rstrip("/")
         self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -45,11 +53,11 @@ class _Core:
         self.backoff = backoff
 
     def _batches(
-        self, items: Sequence[Any], model: type[ItemT], rubric: str | Rubric | None
+        self, items: Sequence[Any], model: type[ItemT], rubric: str | Rubric | None, size: int
     ) -> Iterator[dict[str, Any]]:
         checked = [_as_item(index, item, model) for index, item in enumerate(items)]
-        for start in range(0, len(checked), self.batch_size):
-            chunk = checked[start : start + self.batch_size]
+        for start in range(0, len(checked), size):
+            chunk = checked[start : start + size]
             payload: dict[str, Any] = {"items": [item.model_dump(exclude_none=True) for item in chunk]}
             if rubric is not None:
                 payload["rubric"] = rubric.model_dump() if isinstance(rubric, Rubric) else rubric
@@ -79,13 +87,20 @@ class JudgeClient(_Core):
 
     def grade(self, items: Sequence[Any], rubric: str | Rubric | None = None) -> list[JudgmentOut]:
         """Score items (GradeItem, DirectItem or mappings); one result per item, in order."""
-        return [r for body in self._batches(items, GradeItem, rubric) for r in self._post("/v1/grade", body)]
+        bodies = self._batches(items, GradeItem, rubric, self._size())
+        return [r for body in bodies for r in self._post("/v1/grade", body)]
 
     def compare(self, items: Sequence[Any], rubric: str | Rubric | None = None) -> list[JudgmentOut]:
         """Compare pairs (CompareItem, PairItem or mappings); one result per pair, in order."""
-        return [
-            r for body in self._batches(items, CompareItem, rubric) for r in self._post("/v1/compare", body)
-        ]
+        bodies = self._batches(items, CompareItem, rubric, self._size())
+        return [r for body in bodies for r in self._post("/v1/compare", body)]
+
+    def _size(self) -> int:
+        if self.batch_size is None:
+            self.batch_size = InfoResponse.model_validate(self._request("GET", "/v1/info").json()).limits[
+                "max_items"
+            ]
+        return self.batch_size
 
     def rubrics(self) -> dict[str, Rubric]:
         return RubricsResponse.model_validate(self._request("GET", "/v1/rubrics").json()).rubrics
@@ -134,13 +149,18 @@ class AsyncJudgeClient(_Core):
         )
 
     async def grade(self, items: Sequence[Any], rubric: str | Rubric | None = None) -> list[JudgmentOut]:
-        return [
-            r for body in self._batches(items, GradeItem, rubric) for r in await self._post("/v1/grade", body)
-        ]
+        bodies = self._batches(items, GradeItem, rubric, await self._size())
+        return [r for body in bodies for r in await self._post("/v1/grade", body)]
 
     async def compare(self, items: Sequence[Any], rubric: str | Rubric | None = None) -> list[JudgmentOut]:
-        bodies = self._batches(items, CompareItem, rubric)
+        bodies = self._batches(items, CompareItem, rubric, await self._size())
         return [r for body in bodies for r in await self._post("/v1/compare", body)]
+
+    async def _size(self) -> int:
+        if self.batch_size is None:
+            info = (await self._request("GET", "/v1/info")).json()
+            self.batch_size = InfoResponse.model_validate(info).limits["max_items"]
+        return self.batch_size
 
     async def rubrics(self) -> dict[str, Rubric]:
         return RubricsResponse.model_validate((await self._request("GET", "/v1/rubrics")).json()).rubrics
