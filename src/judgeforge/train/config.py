@@ -10,6 +10,7 @@ path. ``extends: NAME_OR_PATH`` deep-merges the current file over another recipe
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,21 @@ from judgeforge.errors import ConfigError
 TrainMode = Literal["da", "pr", "joint"]
 SourceFormat = Literal["auto", "jsonl", "json", "parquet", "csv", "disk", "hub"]
 _MAX_EXTENDS = 8
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that also reads ``1e-5`` as a float (YAML 1.1 wants ``1.0e-5``), as users write it."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _yaml_load(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 
 
 class _Spec(BaseModel):
@@ -53,7 +69,7 @@ class DataSpec(_Spec):
 
     ``prompt_source``: ``render`` re-renders the prompt from the ``orig_`` columns with ``template_set``;
     ``instruction`` uses the dataset's ``instruction`` column as the rendered prompt. ``instruction_check``
-    compares the two when both exist (``error`` stops on a mismatch, ``warn`` counts them, ``off`` skips it).
+    compares the two when both exist (``error`` stops on a mismatch, ``warn`` counts them, ``ignore`` skips it).
     ``join_system`` puts the system prompt and the prompt in one user turn joined by a blank line (the released
     recipe); ``false`` sends a separate system message instead.
     """
@@ -62,7 +78,7 @@ class DataSpec(_Spec):
     preference: DatasetSource | None = None
     template_set: str = "prometheus2"
     prompt_source: Literal["render", "instruction"] = "render"
-    instruction_check: Literal["error", "warn", "off"] = "warn"
+    instruction_check: Literal["error", "warn", "ignore"] = "warn"
     join_system: bool = True
 
 
@@ -154,7 +170,7 @@ def load_config_dict(name_or_path: str | Path) -> dict[str, Any]:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _yaml_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read config {path}: {exc}") from exc
     if not isinstance(data, dict):
@@ -181,7 +197,7 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[s
         if not sep or not key.strip():
             raise ConfigError(f"override '{override}' must look like key.path=value")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
+            value = _yaml_load(raw) if raw.strip() else ""
         except yaml.YAMLError as exc:
             raise ConfigError(f"override '{override}': cannot parse the value: {exc}") from exc
         result = _set_path(result, key.strip().split("."), value)

@@ -116,7 +116,7 @@ def build_train_dataset(config: TrainConfig) -> tuple[Any, DataSummary]:
 def _check_instructions(
     formatted: Any, kind: str, source: DatasetSource, policy: str, summary: DataSummary
 ) -> None:
-    if policy == "off":
+    if policy == "ignore":
         return
     matches = formatted["instruction_match"]
     mismatched = [index for index, value in enumerate(matches) if value == _MISMATCH]

@@ -52,21 +52,26 @@ def sft_kwargs(config: TrainConfig) -> dict[str, Any]:
     return kwargs
 
 
-def train(config: TrainConfig) -> TrainResult:
-    """Train (every process of a launch calls this), save on the main process, end distributed cleanly."""
+def build_trainer(config: TrainConfig) -> tuple[Any, DataSummary]:
+    """The ``trl.SFTTrainer`` of a config (model loaded, dataset tokenized and masked) and the data summary."""
     trl = require("trl", "train")
     tokenizer = load_tokenizer(config)
     dataset, summary = build_train_dataset(config)
-    args = trl.SFTConfig(**sft_kwargs(config))
-    out = config.output_dir
     trainer = trl.SFTTrainer(
         model=config.model.name_or_path,
-        args=args,
+        args=trl.SFTConfig(**sft_kwargs(config)),
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=peft_config(config.lora),
-        callbacks=[jsonl_log_callback(out / LOG_FILE)],
+        callbacks=[jsonl_log_callback(config.output_dir / LOG_FILE)],
     )
+    return trainer, summary
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Train (every process of a launch calls this), save on the main process, end distributed cleanly."""
+    trainer, summary = build_trainer(config)
+    args, tokenizer, out = trainer.args, trainer.processing_class, config.output_dir
     trainer.train()
     trainer.save_model(str(out))
     main = trainer.is_world_process_zero()
