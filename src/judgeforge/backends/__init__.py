@@ -14,6 +14,7 @@ from judgeforge.registry import Registry
 backends: Registry[type[Backend]] = Registry("backend")
 backends.register_lazy("fake", "judgeforge.backends.fake:FakeBackend")
 backends.register_lazy("openai_compat", "judgeforge.backends.openai_compat:OpenAICompatBackend")
+backends.register_lazy("openai_pool", "judgeforge.backends.pool:EndpointPoolBackend")
 backends.register_lazy("transformers", "judgeforge.backends.hf:TransformersBackend")
 backends.register_lazy("llama_cpp", "judgeforge.backends.llamacpp:LlamaCppBackend")
 backends.register_lazy("vllm", "judgeforge.backends.vllm_offline:VLLMBackend")
