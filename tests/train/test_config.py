@@ -66,7 +66,7 @@ def test_every_recipe_uses_only_sftconfig_arguments() -> None:
 
     for name in builtin_recipes():
         check_training_keys(load_train_config(name))
-    with pytest.raises(ConfigError, match="learning_rat\\b"):
+    with pytest.raises(ConfigError, match=r"learning_rat\b"):
         check_training_keys(load_train_config("tiny-da", ["training.learning_rat=0.1"]))
 
 
@@ -86,7 +86,7 @@ def test_overrides_parse_yaml_values_and_create_nested_keys() -> None:
     )
     assert data["training"] == {"learning_rate": 2e-5, "bf16": False}
     assert data["lora"] == {"target_modules": ["q_proj", "v_proj"]}
-    with pytest.raises(ConfigError, match="key.path=value"):
+    with pytest.raises(ConfigError, match=r"key\.path=value"):
         apply_overrides({}, ["no-equals-sign"])
 
 

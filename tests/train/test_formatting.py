@@ -127,5 +127,5 @@ def test_dataset_loading_reports_bad_row_and_mismatches(
     rows[3]["orig_score"] = 0
     rows[3]["output"] = None
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    with pytest.raises(InputError, match="row 3.*orig_score"):
+    with pytest.raises(InputError, match=r"row 3.*orig_score"):
         build_train_dataset(load_train_config("tiny-da", [*overrides, "data.instruction_check=ignore"]))
