@@ -10,6 +10,7 @@ and a second time over a warm cache. Prints one line per configuration: rows, se
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -55,11 +56,12 @@ def write_input(path: Path, rows: int, seed: int = 0) -> None:
             handle.write(json.dumps(row) + "\n")
 
 
-def measure(source: Path, out: Path, options: RunOptions) -> tuple[int, float]:
-    started = time.perf_counter()
+def measure(source: Path, out: Path, options: RunOptions) -> tuple[int, float, float]:
+    """(rows graded, wall seconds, CPU seconds of this process)."""
+    started, cpu = time.perf_counter(), time.process_time()
     report = run_grading(source, out, Judge("fake"), options)
-    seconds = time.perf_counter() - started
-    return report.summary["this_run"]["graded"], seconds
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return report.summary["this_run"]["graded"], seconds, cpu
 
 
 def main() -> None:
@@ -69,6 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    gc.freeze()  # as `judgeforge grade` does before a run
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         source = folder / "input.jsonl"
@@ -79,10 +82,16 @@ def main() -> None:
             ("cold cache", RunOptions(batch_size=args.batch_size, cache=cache), "b.jsonl"),
             ("warm cache", RunOptions(batch_size=args.batch_size, cache=cache), "c.jsonl"),
         ]
-        print(f"rows={args.rows} batch_size={args.batch_size} backend=fake latency_ms=0 cores=1")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(
+            f"rows={args.rows} batch_size={args.batch_size} backend=fake latency_ms=0 cores=1 load={load:.1f}"
+        )
         for label, options, name in runs:
-            graded, seconds = measure(source, folder / name, options)
-            print(f"{label:>10}: {graded} rows in {seconds:6.2f} s = {graded / seconds:9,.0f} items/s")
+            graded, seconds, cpu = measure(source, folder / name, options)
+            print(
+                f"{label:>10}: {graded} rows in {seconds:6.2f} s wall = {graded / seconds:9,.0f} items/s; "
+                f"{cpu:6.2f} s CPU = {graded / cpu:9,.0f} items per CPU-second"
+            )
 
 
 if __name__ == "__main__":
