@@ -2,7 +2,7 @@
 
 Output is built in a hidden sibling directory ``.<OUT_DIR>.partial-<id>`` and renamed to ``OUT_DIR`` only
 after every shard was fsynced and the index written, so a killed merge never leaves an ``OUT_DIR`` that
-looks complete. Memory is bounded by the tensors in flight (``workers + 1`` output tensors and their inputs).
+looks complete. Memory is bounded by the tensors in flight (about one largest tensor's working set).
 """
 
 from __future__ import annotations
@@ -109,10 +109,8 @@ def _compute(plan: MergePlan, job: TensorJob, generator: torch.Generator | None)
     if not job.floating:
         # Integer buffers are not merged: taken from the donor (base, else first model).
         return tensors[plan.base_index or 0]
-    if plan.config.dtype is not None:
-        compute = getattr(torch, plan.config.dtype)
-        tensors = [t.to(compute) for t in tensors]
-    inputs = TensorInputs(tuple(tensors), job.params, job.shared, plan.base_index, generator)
+    compute = None if plan.config.dtype is None else getattr(torch, plan.config.dtype)
+    inputs = TensorInputs(tuple(tensors), job.params, job.shared, plan.base_index, generator, compute)
     return plan.method.fn(inputs).to(job.output.dtype)
 
 
@@ -140,11 +138,16 @@ def _write(
             time.sleep(delay)
 
     try:
-        _run_bounded(run, plan.jobs, n_workers, progress)
+        _run_bounded(run, plan.jobs, n_workers, progress, len(plan.readers))
         writer.finish()
     finally:
         writer.close()
     return len(writer.files)
+
+
+def _cost(job: TensorJob, n_inputs: int) -> int:
+    """A relative estimate of a job's peak working set: its inputs plus two fp32-sized buffers."""
+    return job.output.nbytes // job.output.dtype.itemsize * 4 * (n_inputs + 2)
 
 
 def _run_bounded(
@@ -152,30 +155,42 @@ def _run_bounded(
     jobs: list[TensorJob],
     workers: int,
     progress: Callable[[int, int], None] | None,
+    n_inputs: int = 2,
 ) -> None:
-    """Run jobs in order with at most ``workers + 1`` in flight, so memory stays bounded."""
+    """Run jobs in order, at most ``workers`` at once and, together, within the largest job's footprint.
+
+    The budget makes the few huge tensors (embeddings, LM head) run alone while the many layer tensors run
+    in parallel, so peak memory is about one largest job whatever the parallelism.
+    """
     done = 0
+
+    def finished() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, len(jobs))
+
     if workers <= 1:
         for job in jobs:
             fn(job)
-            done += 1
-            if progress:
-                progress(done, len(jobs))
+            finished()
         return
-    pending: deque[Future[None]] = deque()
+    budget = max((_cost(j, n_inputs) for j in jobs), default=0)
+    in_flight: deque[tuple[Future[None], int]] = deque()
+    load = 0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="merge") as pool:
         for job in jobs:
-            if len(pending) > workers:
-                pending.popleft().result()
-                done += 1
-                if progress:
-                    progress(done, len(jobs))
-            pending.append(pool.submit(fn, job))
-        while pending:
-            pending.popleft().result()
-            done += 1
-            if progress:
-                progress(done, len(jobs))
+            cost = _cost(job, n_inputs)
+            while in_flight and (len(in_flight) >= workers or load + cost > budget):
+                future, spent = in_flight.popleft()
+                future.result()
+                load -= spent
+                finished()
+            in_flight.append((pool.submit(fn, job), cost))
+            load += cost
+        while in_flight:
+            in_flight.popleft()[0].result()
+            finished()
 
 
 def _copy_aux(plan: MergePlan, staging: Path) -> None:

@@ -25,7 +25,8 @@ class TensorInputs:
 
     ``params[i]`` belongs to ``tensors[i]``; the base model's entry only holds input-scoped parameters
     (for example linear's ``weight``). ``generator`` is set for random methods and is advanced in the
-    engine's fixed traversal order.
+    engine's fixed traversal order. ``tensors`` are as stored; methods read them through :meth:`tensor`,
+    which converts to the compute ``dtype`` on demand so that only the copies in use are alive.
     """
 
     tensors: tuple[torch.Tensor, ...]
@@ -33,6 +34,12 @@ class TensorInputs:
     shared: Mapping[str, Any]
     base_index: int | None = None
     generator: torch.Generator | None = None
+    dtype: torch.dtype | None = None
+
+    def tensor(self, i: int) -> torch.Tensor:
+        """Input ``i`` in the compute dtype (a fresh copy when a conversion is needed)."""
+        t = self.tensors[i]
+        return t if self.dtype is None else t.to(self.dtype)
 
 
 MethodFn = Callable[[TensorInputs], torch.Tensor]
@@ -71,15 +78,15 @@ def _float_accumulator(first: torch.Tensor) -> torch.dtype:
 
 def linear(x: TensorInputs) -> torch.Tensor:
     """``sum_i w_i * T_i`` accumulated in fp32 in merge order, divided by ``sum_i w_i`` if ``normalize``."""
-    first = x.tensors[0]
-    acc = _float_accumulator(first)
+    dtype = x.dtype or x.tensors[0].dtype
+    acc = torch.float64 if dtype == torch.float64 else torch.float32
     weights = torch.tensor([float(p["weight"]) for p in x.params], dtype=acc)
-    result = torch.zeros_like(first, dtype=acc)
-    for tensor, w in zip(x.tensors, weights.unbind(0), strict=True):
-        result.addcmul_(tensor, w)
+    result = torch.zeros(x.tensors[0].shape, dtype=acc)
+    for i, w in enumerate(weights.unbind(0)):
+        result.addcmul_(x.tensor(i), w)  # one converted input alive at a time
     if x.shared["normalize"]:
         result.div_(weights.sum())
-    return result.to(first.dtype)
+    return result.to(dtype)
 
 
 def _sparsified_delta(x: TensorInputs, delta: torch.Tensor, p: Mapping[str, Any], how: str) -> torch.Tensor:
@@ -96,14 +103,14 @@ def _sparsified_delta(x: TensorInputs, delta: torch.Tensor, p: Mapping[str, Any]
 def _task_family(x: TensorInputs, *, sparsification: str | None, consensus: bool) -> torch.Tensor:
     """Generalised task arithmetic: sparsify deltas, weight them, optionally elect signs, add to base."""
     assert x.base_index is not None
-    base = x.tensors[x.base_index]
-    others = [(t, p) for i, (t, p) in enumerate(zip(x.tensors, x.params, strict=True)) if i != x.base_index]
+    base = x.tensor(x.base_index)
+    others = [i for i in range(len(x.tensors)) if i != x.base_index]
     if not others:
         return base
     deltas = base.new_empty((len(others), *base.shape))
-    for i, (tensor, p) in enumerate(others):
-        deltas[i] = _sparsified_delta(x, tensor - base, p, sparsification or "")
-    weights = torch.tensor([float(p["weight"]) for _, p in others], dtype=deltas.dtype)
+    for row, i in enumerate(others):
+        deltas[row] = _sparsified_delta(x, x.tensor(i) - base, x.params[i], sparsification or "")
+    weights = torch.tensor([float(x.params[i]["weight"]) for i in others], dtype=deltas.dtype)
     weights = weights.reshape(-1, *([1] * base.dim()))
     deltas.mul_(weights)
     if consensus:
@@ -157,7 +164,7 @@ def slerp(x: TensorInputs) -> torch.Tensor:
     (``|cos| > 0.9995``). Computed in fp32 (fp64 for fp64 inputs).
     """
     assert x.base_index is not None
-    v0, v1 = x.tensors[x.base_index], x.tensors[1 - x.base_index]
+    v0, v1 = x.tensor(x.base_index), x.tensor(1 - x.base_index)
     dtype = _float_accumulator(v0)
     t = float(x.shared["t"])
     a, b = v0.reshape(-1).to(dtype), v1.reshape(-1).to(dtype)
