@@ -10,6 +10,7 @@ and a second time over a warm cache. Prints one line per configuration: rows, se
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import os
@@ -18,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from judgeforge.inputs import item_from_row
 from judgeforge.judge import Judge
 from judgeforge.runner import RunOptions, run_grading
 
@@ -64,6 +66,23 @@ def measure(source: Path, out: Path, options: RunOptions) -> tuple[int, float, f
     return report.summary["this_run"]["graded"], seconds, cpu
 
 
+def judge_only(source: Path, batch_size: int) -> tuple[int, float, float]:
+    """The floor: rows already parsed and checked in memory, rendered and judged in batches, no I/O."""
+    judge = Judge("fake")
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
+    items = [item_from_row(row, record=index) for index, row in enumerate(rows)]
+    started, cpu = time.perf_counter(), time.process_time()
+
+    async def run() -> None:
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            prompts = [judge.renderer.direct(item) for item in batch]  # type: ignore[arg-type]
+            await judge.judge_prompts(prompts, [item.id for item in batch])
+
+    asyncio.run(run())
+    return len(items), time.perf_counter() - started, time.process_time() - cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -86,12 +105,19 @@ def main() -> None:
         print(
             f"rows={args.rows} batch_size={args.batch_size} backend=fake latency_ms=0 cores=1 load={load:.1f}"
         )
-        for label, options, name in runs:
-            graded, seconds, cpu = measure(source, folder / name, options)
+        results = [("judge only", *judge_only(source, args.batch_size))]
+        results += [(label, *measure(source, folder / name, options)) for label, options, name in runs]
+        for label, graded, seconds, cpu in results:
             print(
                 f"{label:>10}: {graded} rows in {seconds:6.2f} s wall = {graded / seconds:9,.0f} items/s; "
                 f"{cpu:6.2f} s CPU = {graded / cpu:9,.0f} items per CPU-second"
             )
+        floor, runner = results[0], results[1]
+        overhead = runner[3] / runner[1] - floor[3] / floor[1]
+        print(
+            f"runner's own CPU per row (no cache minus judge only): {overhead * 1e6:.1f} us "
+            f"= {1 / overhead:,.0f} rows per CPU-second"
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,10 @@ The key hashes the backend identity (model id, revision or file hash), the templ
 chat format, the sampling parameters (seed included), the sample index and parse attempt, and the rendered
 prompt text. Entries are written in one transaction per judge call, so a killed run loses at most the call in
 flight. Several processes may share a cache file (WAL mode).
+
+Writes are committed in groups (every ``commit_every`` entries or ``commit_seconds``, and on close): the
+results file, not the cache, is what makes a run resumable, so a kill may lose the last uncommitted
+entries and nothing else.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,17 +29,22 @@ _LOOKUP_CHUNK = 500  # under SQLite's oldest variable limit (999)
 class CompletionCache:
     """Maps 16-byte keys to completions; open one per run, ``close()`` at the end."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, commit_every: int = 4096, commit_seconds: float = 1.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS completions (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
+            "CREATE TABLE IF NOT EXISTS completions (key BLOB PRIMARY KEY, text TEXT NOT NULL, "
+            "prompt_tokens INTEGER, completion_tokens INTEGER, finish TEXT, logprobs TEXT) WITHOUT ROWID"
         )
         self.hits = 0
         self.misses = 0
+        self._commit_every = commit_every
+        self._commit_seconds = commit_seconds
+        self._pending = 0
+        self._since = time.monotonic()
 
     def keys(self, context: str, params: SamplingParams, prompts: Sequence[Prompt]) -> list[bytes]:
         """One key per prompt; ``context`` names the backend identity, template set and chat format."""
@@ -54,9 +64,9 @@ class CompletionCache:
         for start in range(0, len(keys), _LOOKUP_CHUNK):
             chunk = keys[start : start + _LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT key, value FROM completions WHERE key IN ({marks})"
-            for key, value in self._db.execute(query, chunk):
-                found[key] = _decode(value)
+            query = f"SELECT * FROM completions WHERE key IN ({marks})"
+            for row in self._db.execute(query, chunk):
+                found[row[0]] = _decode(row)
         self.hits += len(found)
         self.misses += len(keys) - len(found)
         return found
@@ -64,32 +74,41 @@ class CompletionCache:
     def put_many(self, entries: Sequence[tuple[bytes, Completion]]) -> None:
         if not entries:
             return
-        rows = [(key, _encode(completion)) for key, completion in entries]
-        self._db.execute("BEGIN")
-        self._db.executemany("INSERT OR IGNORE INTO completions (key, value) VALUES (?, ?)", rows)
-        self._db.execute("COMMIT")
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+        self._db.executemany(
+            "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?, ?, ?)",
+            [(key, *_encode(completion)) for key, completion in entries],
+        )
+        self._pending += len(entries)
+        if self._pending >= self._commit_every or time.monotonic() - self._since >= self._commit_seconds:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+        self._pending = 0
+        self._since = time.monotonic()
 
     def close(self) -> None:
+        self.commit()
         self._db.close()
 
 
-def _encode(completion: Completion) -> str:
-    value: dict[str, Any] = {
-        "t": completion.text,
-        "u": [completion.usage.prompt_tokens, completion.usage.completion_tokens],
-        "f": completion.finish_reason,
-    }
+def _encode(completion: Completion) -> tuple[str, int, int, str | None, str | None]:
+    logprobs = None
     if completion.logprobs is not None:
-        value["l"] = [entry.model_dump() for entry in completion.logprobs]
-    return json.dumps(value, ensure_ascii=False)
+        logprobs = json.dumps([entry.model_dump() for entry in completion.logprobs], ensure_ascii=False)
+    usage = completion.usage
+    return completion.text, usage.prompt_tokens, usage.completion_tokens, completion.finish_reason, logprobs
 
 
-def _decode(value: str) -> Completion:
-    data = json.loads(value)
-    logprobs = data.get("l")
-    return Completion(
-        text=data["t"],
-        usage=Usage(prompt_tokens=data["u"][0], completion_tokens=data["u"][1]),
-        finish_reason=data["f"],
-        logprobs=None if logprobs is None else tuple(TokenLogprob(**entry) for entry in logprobs),
+def _decode(row: tuple[Any, ...]) -> Completion:
+    _key, text, prompt_tokens, completion_tokens, finish, logprobs = row
+    # Built without validation: these values were read from validated Completions when they were stored.
+    return Completion.model_construct(
+        text=text,
+        usage=Usage.model_construct(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+        finish_reason=finish,
+        logprobs=None if logprobs is None else tuple(TokenLogprob(**entry) for entry in json.loads(logprobs)),
     )

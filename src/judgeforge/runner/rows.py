@@ -45,13 +45,17 @@ class RowChecker:
             raise self._with_column(exc) from exc
 
     def _check(self, row: Any, index: int) -> ValidRow:
-        if not isinstance(row, Mapping):
-            raise InputError(f"expected an object, got {_kind(row)}")
-        row = self._mapped(row)
+        if not isinstance(row, dict):
+            if not isinstance(row, Mapping):
+                raise InputError(f"expected an object, got {_kind(row)}")
+            row = dict(row)
+        if self.field_map:
+            row = self._mapped(row)
         self._check_extras(row)
-        rubric = self._row_rubric(row)
-        fields = row if rubric is None else {**row, "rubric": None}
-        item = item_from_row(fields, record=None, mode=self.mode, rubric=rubric or self.rubric)
+        rubric = self._row_rubric(row)  # may rewrite row["rubric"]: rows are the reader's fresh objects
+        if rubric is not None:
+            row["rubric"] = None
+        item = item_from_row(row, record=None, mode=self.mode, rubric=rubric or self.rubric)
         if item.id is not None:
             if not item.id.strip():
                 raise InputError("must not be empty", field="id")
@@ -59,8 +63,6 @@ class RowChecker:
         return ValidRow(str(index), index, index, item)
 
     def _mapped(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        if not self.field_map:
-            return dict(row)
         mapped = dict(row)
         for ours, theirs in self.field_map.items():
             mapped[ours] = mapped.pop(theirs, None)
