@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 CONSTRAINTS := constraints.txt
-EXTRAS ?= dev,train,merge,hf,data,bench,serve,report,llamacpp
+EXTRAS ?= dev,train,merge,hf,data,bench,serve,report,llamacpp,ray
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(CONSTRAINTS) | cksum | cut -d' ' -f1)
 
 .PHONY: install test lint typecheck pytest demo toy-models test-vllm clean
