@@ -129,3 +129,20 @@ def test_dataset_loading_reports_bad_row_and_mismatches(
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     with pytest.raises(InputError, match=r"row 3.*orig_score"):
         build_train_dataset(load_train_config("tiny-da", [*overrides, "data.instruction_check=ignore"]))
+
+
+def test_parquet_files_and_saved_dataset_dicts_load(tmp_path: Path, feedback: list[dict[str, Any]]) -> None:
+    datasets = pytest.importorskip("datasets")
+    from judgeforge.train.config import DatasetSource
+    from judgeforge.train.datasets import load_rows, source_format
+
+    table = datasets.Dataset.from_list(feedback)
+    table.to_parquet(str(tmp_path / "fc.parquet"))
+    saved = tmp_path / "fc_dict"
+    datasets.DatasetDict({"train": table, "test": table.select(range(2))}).save_to_disk(str(saved))
+    parquet = DatasetSource(path=str(tmp_path / "fc.parquet"))
+    assert source_format(parquet) == "parquet" and len(load_rows(parquet)) == 5
+    test_split = DatasetSource(path=str(saved), split="test")
+    assert source_format(test_split) == "disk" and len(load_rows(test_split)) == 2
+    assert len(load_rows(DatasetSource(path=str(saved), max_rows=3))) == 3
+    assert source_format(DatasetSource(path="prometheus-eval/Feedback-Collection")) == "hub"

@@ -126,6 +126,11 @@ def test_lora_adapter_is_merged_into_a_full_checkpoint(
     name = "model.layers.0.self_attn.q_proj.weight"
     assert not merged.state_dict()[name].equal(base.state_dict()[name])
     assert (out / "merged" / "tokenizer.json").is_file()
+    from judgeforge.cli.main import main
+
+    assert main(["train", "--export-merged", str(out), str(tmp_path / "again")]) == 0  # base recorded
+    again = transformers.AutoModelForCausalLM.from_pretrained(tmp_path / "again")
+    assert again.state_dict()[name].equal(merged.state_dict()[name])
 
 
 def _all_examples(world: Path) -> list[Any]:
