@@ -291,3 +291,19 @@ def test_access_log_is_json_per_request_and_never_holds_keys(server: RunningServ
     assert entries["log-1"]["method"] == "POST" and entries["log-1"]["duration_ms"] >= 0
     assert entries["log-2"]["status"] == 401
     assert API_KEY not in caplog.text and OTHER_KEY not in caplog.text
+
+
+def test_an_input_the_template_set_cannot_show_is_a_422_for_that_item(start_server, tmp_path) -> None:
+    import shutil
+    from importlib import resources
+
+    folder = tmp_path / "no-reference-set"
+    shutil.copytree(str(resources.files("judgeforge.prompts") / "sets" / "prometheus2"), folder)
+    (folder / "absolute.txt").unlink()  # this set can only grade without a reference answer
+    with start_server(Judge("fake", template_set=folder)) as srv:
+        items = [ITEM, {**ITEM, "reference_answer": "Rayleigh scattering."}]
+        response = httpx.post(f"{srv.url}/v1/grade", json={"items": items}, headers=AUTH)
+        assert httpx.post(f"{srv.url}/v1/grade", json={"items": items[:1]}, headers=AUTH).status_code == 200
+    assert response.status_code == 422
+    message = assert_clean(response)["error"]["message"]
+    assert message.startswith("items[1].reference_answer: ") and "without" not in message

@@ -4,8 +4,8 @@ concurrency limit, run the judge, and shape its judgments into responses."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from judgeforge.errors import InputError, RubricError
 from judgeforge.judge import Judge
@@ -21,6 +21,8 @@ from judgeforge.serve.models import (
     JudgmentOut,
     RubricSpec,
 )
+
+ItemT = TypeVar("ItemT", DirectItem, PairItem)
 
 
 class ServiceError(Exception):
@@ -77,18 +79,14 @@ class JudgeService:
         items, default = _items(body)
         self._check_count(len(items))
         direct = [_direct_item(index, item, default) for index, item in enumerate(items)]
-        prompts = [
-            _render(index, lambda d=item: self.judge.renderer.direct(d)) for index, item in enumerate(direct)
-        ]
+        prompts = [_render(index, self.judge.renderer.direct, item) for index, item in enumerate(direct)]
         return await self._judge(prompts, [item.id for item in direct], request_id)
 
     async def compare(self, body: CompareItem | CompareBatch, request_id: str) -> JudgeResponse:
         items, default = _items(body)
         self._check_count(len(items))
         pairs = [_pair_item(index, item, default) for index, item in enumerate(items)]
-        prompts = [
-            _render(index, lambda p=item: self.judge.renderer.pair(p)) for index, item in enumerate(pairs)
-        ]
+        prompts = [_render(index, self.judge.renderer.pair, item) for index, item in enumerate(pairs)]
         return await self._judge(prompts, [item.id for item in pairs], request_id)
 
     async def _judge(self, prompts: list[Prompt], ids: list[str | None], request_id: str) -> JudgeResponse:
@@ -144,9 +142,10 @@ def _rubric(index: int, spec: RubricSpec | None) -> Rubric:
     return rubrics[spec]
 
 
-def _render(index: int, render: Any) -> Prompt:
+def _render(index: int, render: Callable[[ItemT], Prompt], item: ItemT) -> Prompt:
+    """Render one item; what the template set cannot show is a 422 for that item, not a 500."""
     try:
-        prompt: Prompt = render()
+        prompt = render(item)
     except (InputError, RubricError) as exc:
         raise _invalid(index, exc.field or "item", exc.reason) from exc
     return prompt
