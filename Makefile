@@ -7,7 +7,7 @@ CONSTRAINTS := constraints.txt
 EXTRAS ?= dev,train,merge,hf,data,bench,serve,report,llamacpp,ray
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(CONSTRAINTS) | cksum | cut -d' ' -f1)
 
-.PHONY: install test lint typecheck pytest demo toy-models test-vllm clean
+.PHONY: install browser test lint typecheck pytest demo clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,13 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy src
 
-pytest: install
+# The HTML report is tested in a real browser: Debian's chromium + chromium-driver, installed where missing.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  echo "warning: could not install chromium; the browser tests will be skipped"
+
+pytest: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -1,0 +1,10 @@
+"""Reports people can read: one self-contained HTML file, PNG plots and a markdown summary.
+
+``build_report(path, out_html)`` detects what ``path`` is (a grading run's output JSONL, a benchmark output
+folder, or a merge-sweep folder), loads it into a :class:`ReportData` and writes the report.
+"""
+
+from judgeforge.report.build import build_report
+from judgeforge.report.load import ReportData, load_report_data
+
+__all__ = ["ReportData", "build_report", "load_report_data"]

@@ -1,0 +1,194 @@
+"""Loading what a report shows: grading runs, benchmark runs and merge sweeps, into one shape."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from judgeforge.errors import InputError
+
+
+@dataclass
+class ItemRow:
+    """One row of the searchable item table."""
+
+    source: str
+    item_id: str
+    verdict: str
+    gold: str
+    feedback: str
+    failure: str
+
+
+@dataclass
+class Section:
+    """A titled block of charts and tables (built by the loaders, drawn by html/png/markdown)."""
+
+    title: str
+    bars: dict[str, dict[str, float]] = field(default_factory=dict)  # chart title -> label -> value
+    tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
+    confusion: dict[str, list[list[int]]] = field(default_factory=dict)  # title -> 5x5 (gold x predicted)
+    calibration: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)  # (pred, gold, n)
+    lines: dict[str, dict[str, list[tuple[float, float]]]] = field(default_factory=dict)  # title -> series
+
+
+@dataclass
+class ReportData:
+    kind: str  # "grading" | "bench" | "sweep"
+    title: str
+    summary: dict[str, str]
+    sections: list[Section]
+    items: list[ItemRow]
+    items_total: int
+
+
+MAX_ITEMS = 5000
+
+
+def load_report_data(path: str | Path) -> ReportData:
+    """Detect the kind of output at ``path`` and load it."""
+    path = Path(path)
+    if path.is_dir() and (path / "points.json").is_file():
+        return _sweep(path)
+    if path.is_dir() and (path / "summary.json").is_file() and (path / "results").is_dir():
+        return _bench(path)
+    if path.is_file() and path.suffix == ".jsonl":
+        return _grading(path)
+    if path.is_dir():
+        runs = sorted(p for p in path.glob("*.jsonl") if not p.name.endswith(".errors.jsonl"))
+        if len(runs) == 1:
+            return _grading(runs[0])
+    raise InputError(
+        "not a grading output (.jsonl), a benchmark folder (summary.json + results/) or a sweep folder "
+        "(points.json)",
+        record=str(path),
+    )
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else {}
+
+
+def _grading(path: Path) -> ReportData:
+    lines = _read_jsonl(path)
+    summary = _read_json(path.with_suffix(".summary.json"))
+    manifest = _read_json(path.with_suffix(".manifest.json"))
+    section = Section(title="Grading run")
+    scores = Counter(
+        str(v.get("score") or v.get("winner")) for line in lines for v in line.get("verdicts", [])
+    )
+    section.bars["Verdicts (all samples)"] = {k: float(n) for k, n in sorted(scores.items()) if k != "None"}
+    failures = summary.get("failures_by_reason") or Counter(
+        line["failure"] for line in lines if line.get("failure")
+    )
+    if failures:
+        section.bars["Failures by reason"] = {str(k): float(v) for k, v in failures.items()}
+    calibration = _calibration_from_verdicts(lines)
+    if calibration:
+        section.calibration["Expected score vs sampled score"] = calibration
+    items = [_grading_item(path.name, line) for line in lines]
+    facts = _run_facts(summary, manifest, len(lines))
+    return ReportData("grading", f"Grading run: {path.name}", facts, [section], items[:MAX_ITEMS], len(items))
+
+
+def _run_facts(summary: dict[str, Any], manifest: dict[str, Any], rows: int) -> dict[str, str]:
+    facts = {"rows": str(summary.get("rows", rows))}
+    for key in (
+        "graded",
+        "failed",
+        "bad_rows",
+        "mean_agreement",
+        "swap_consistency",
+        "tokens_in",
+        "tokens_out",
+        "cost",
+    ):
+        if summary.get(key) is not None:
+            facts[key.replace("_", " ")] = _fmt(summary[key])
+    alpha = summary.get("krippendorff_alpha")
+    if isinstance(alpha, dict) and alpha.get("alpha") is not None:
+        facts["Krippendorff α (ordinal)"] = _fmt(alpha["alpha"])
+    backend = manifest.get("backend")
+    if isinstance(backend, dict):
+        facts["backend"] = ", ".join(f"{k}={v}" for k, v in backend.items())
+    template = manifest.get("template_set")
+    if template:
+        facts["template set"] = json.dumps(template) if isinstance(template, dict) else str(template)
+    return facts
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _grading_item(source: str, line: dict[str, Any]) -> ItemRow:
+    verdicts = line.get("verdicts") or [{}]
+    verdict = line.get("score") if line.get("mode") == "absolute" else line.get("winner")
+    return ItemRow(
+        source=source,
+        item_id=str(line.get("id")),
+        verdict=_fmt(verdict) if verdict is not None else "—",
+        gold="",
+        feedback=str(verdicts[0].get("feedback") or ""),
+        failure=str(line.get("failure") or ""),
+    )
+
+
+def _calibration_from_verdicts(lines: list[dict[str, Any]]) -> list[tuple[float, float, int]]:
+    pairs = [
+        (float(v["expected_score"]), float(v["score"]))
+        for line in lines
+        for v in line.get("verdicts", [])
+        if v.get("expected_score") is not None and v.get("score") is not None
+    ]
+    return _bin(pairs)
+
+
+def _bin(pairs: list[tuple[float, float]]) -> list[tuple[float, float, int]]:
+    bins: dict[int, list[tuple[float, float]]] = {}
+    for predicted, gold in pairs:
+        bins.setdefault(min(4, max(0, int(predicted - 1))), []).append((predicted, gold))
+    return [
+        (sum(p for p, _ in members) / len(members), sum(g for _, g in members) / len(members), len(members))
+        for _, members in sorted(bins.items())
+    ]
+
+
+def _bench(path: Path) -> ReportData:
+    from judgeforge.report.bench import bench_sections
+
+    summary = _read_json(path / "summary.json")
+    sections, items = bench_sections(path, summary)
+    judges = sorted(summary.get("results", {}))
+    facts = {
+        "judges": ", ".join(judges),
+        "benchmarks": ", ".join(sorted({b for j in judges for b in summary["results"][j]})),
+    }
+    return ReportData("bench", f"Benchmark run: {path.name}", facts, sections, items[:MAX_ITEMS], len(items))
+
+
+def _sweep(path: Path) -> ReportData:
+    points = json.loads((path / "points.json").read_text(encoding="utf-8"))
+    metrics = sorted({k for p in points for k in p if k not in ("alpha", "density", "model_dir")})
+    section = Section(title="Merge sweep")
+    series: dict[str, list[tuple[float, float]]] = {}
+    for point in points:
+        for metric in metrics:
+            if isinstance(point.get(metric), (int, float)):
+                label = metric if point.get("density") is None else f"{metric} (density {point['density']})"
+                series.setdefault(label, []).append((float(point["alpha"]), float(point[metric])))
+    if series:
+        section.lines["Score vs alpha"] = {k: sorted(v) for k, v in series.items()}
+    header = ["alpha", "density", *metrics]
+    rows = [[_fmt(p.get(h)) for h in header] for p in points]
+    section.tables["Points"] = (header, rows)
+    facts = {"points": str(len(points)), "metrics": ", ".join(metrics) or "none (no benchmark per point)"}
+    return ReportData("sweep", f"Merge sweep: {path.name}", facts, [section], [], 0)
