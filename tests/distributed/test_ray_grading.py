@@ -89,7 +89,9 @@ def test_ray_job_with_two_actors_matches_a_local_run_and_resumes(
     # a killed run: 4 finished lines and half of a fifth; the re-run grades only the other 6
     lines = remote.output.read_text(encoding="utf-8").splitlines(keepends=True)
     remote.output.write_text("".join(lines[:4]) + lines[4][:20], encoding="utf-8")
-    resumed = run_grading_on_ray(source, remote.output, spec, options, RAY_OPTIONS)
+    resumed = run_grading_on_ray(
+        source, remote.output, spec, options, RAY_OPTIONS.model_copy(update={"actors": 1})
+    )
 
     assert resumed.summary["this_run"]["graded"] == 6
     assert resumed.summary["this_run"]["skipped_done"] == 4
@@ -135,3 +137,22 @@ def test_a_ray_run_refuses_to_append_to_a_local_runs_results(tmp_path: Path) -> 
     with pytest.raises(ConfigError, match="other settings"):
         run_grading_on_ray(source, local.output, spec, options, RAY_OPTIONS)
     assert local.output.read_bytes() == before
+
+
+def test_grade_command_with_ray_writes_what_the_local_command_writes(
+    ray_runtime: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from judgeforge.cli.main import main
+
+    monkeypatch.setenv("JUDGEFORGE_CACHE_DIR", str(tmp_path / "cache"))
+    source = write_rows(tmp_path / "rows.jsonl", direct_rows(5))
+    common = [str(source), "--backend", "fake", "--sampling", "seed=3", "--samples", "2", "--quiet"]
+
+    # exit code 1: the bad row, reported the same way by both
+    assert main(["grade", *common, "-o", str(tmp_path / "local.jsonl")]) == 1
+    assert main(["grade", *common, "-o", str(tmp_path / "ray.jsonl"), "--ray", "--ray-actors", "1"]) == 1
+
+    assert by_id(tmp_path / "ray.jsonl") == by_id(tmp_path / "local.jsonl")
+    assert (tmp_path / "ray.errors.jsonl").read_text() == (tmp_path / "local.errors.jsonl").read_text()
+    manifest = json.loads((tmp_path / "ray.manifest.json").read_text())
+    assert manifest["executor"] == "ray" and manifest["judge"]["samples"] == 2

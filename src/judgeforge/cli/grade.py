@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from judgeforge.cli.common import add_backend_options, add_prompt_options
+from judgeforge.distributed.cli import add_ray_options
 
 
 def register(subparsers: Any) -> None:
@@ -44,6 +45,7 @@ def register(subparsers: Any) -> None:
             parser.add_argument("--order-policy", default="tie", help="tie | abstain | logprob")
         add_prompt_options(parser)
         add_backend_options(parser)
+        add_ray_options(parser)
         parser.set_defaults(func=run, mode=mode)
 
 
@@ -71,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
         price_per_1k_tokens=args.price_per_1k_tokens,
         progress=not args.quiet and sys.stderr.isatty(),
     )
+    if args.ray is not None:  # each Ray actor builds its own judge (and model) from the options
+        from judgeforge.distributed.cli import run_ray
+
+        return run_ray(args, options)
     judge = Judge(
         args.backend,
         args.template_set,
