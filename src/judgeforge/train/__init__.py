@@ -5,6 +5,8 @@ Importing this package is cheap; torch, transformers, TRL and PEFT are imported 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from judgeforge.train.config import (
     DatasetSource,
     DataSpec,
@@ -16,6 +18,11 @@ from judgeforge.train.config import (
     load_train_config,
 )
 from judgeforge.train.formatting import TrainingExample, format_row, to_conversation
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from judgeforge.train.runner import TrainResult
 
 __all__ = [
     "DataSpec",
@@ -35,7 +42,7 @@ __all__ = [
 ]
 
 
-def train(config: TrainConfig) -> object:
+def train(config: TrainConfig) -> TrainResult:
     """Train a config (see :func:`judgeforge.train.runner.train`)."""
     from judgeforge.train.runner import train as run
 
@@ -49,7 +56,7 @@ def dry_run(config: TrainConfig) -> dict[str, object]:
     return check(config)
 
 
-def merge_lora_adapter(adapter_dir: str, out_dir: str, base_model: str | None = None) -> object:
+def merge_lora_adapter(adapter_dir: str, out_dir: str, base_model: str | None = None) -> Path:
     """Merge a LoRA adapter into its base and save a full checkpoint (see :mod:`judgeforge.train.lora`)."""
     from judgeforge.train.lora import merge_lora_adapter as merge
 
