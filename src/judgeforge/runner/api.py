@@ -124,6 +124,8 @@ def _manifest(judge: Judge, options: RunOptions, source: str) -> dict[str, Any]:
         "mode": options.mode,
         "both_orders": options.both_orders,
         "order_policy": options.order_policy,
+        "default_rubric": None if options.rubric is None else options.rubric.model_dump(),
+        "field_map": dict(sorted(options.field_map.items())),
     }
     blob = json.dumps(settings, sort_keys=True, default=str)
     return {
@@ -131,8 +133,7 @@ def _manifest(judge: Judge, options: RunOptions, source: str) -> dict[str, Any]:
         "seed": judge.sampling.seed,
         "max_attempts": judge.max_attempts,  # not a setting that mixes judges: may change between resumes
         "input": source,
-        "options": options.model_dump(mode="json", exclude={"rubric"}),
-        "rubric": None if options.rubric is None else options.rubric.criteria,
+        "options": options.model_dump(mode="json", exclude={"rubric", "field_map"}),
         "versions": package_versions(),
         "settings_hash": hashlib.sha256(blob.encode()).hexdigest()[:16],
         "cache_context": json.dumps(context, sort_keys=True),
