@@ -46,7 +46,10 @@ def test_sigkill_at_random_points_then_resume_matches_uninterrupted_run(
     rows[17] = "{broken"  # bad rows are reported on every run, never graded
     source = write_jsonl(tmp_path / "in.jsonl", rows)
     reference = tmp_path / "reference.jsonl"
-    done = run_cli("grade", str(source), "-o", str(reference), "--samples", "2", *SLOW, env=cli_env)
+    # the reference run does not fill the cache: the killed runs below must call the backend themselves
+    done = run_cli(
+        "grade", str(source), "-o", str(reference), "--samples", "2", "--no-cache", *SLOW, env=cli_env
+    )
     assert done.returncode == 1, done.stderr  # 1: the bad row
     out = tmp_path / "killed.jsonl"
     args = ["grade", str(source), "-o", str(out), "--samples", "2", *SLOW]
@@ -68,6 +71,7 @@ def test_sigkill_at_random_points_then_resume_matches_uninterrupted_run(
     assert [error["line"] for error in errors] == [18]
     summary = json.loads((tmp_path / "killed.summary.json").read_text())
     assert summary["rows"] == ROWS - 1 and summary["this_run"]["graded"] < ROWS - 1
+    assert summary["this_run"]["backend_calls"] > 0
 
 
 def test_partial_last_line_is_dropped_and_regraded(tmp_path: Path) -> None:
