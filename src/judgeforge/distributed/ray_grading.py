@@ -159,7 +159,7 @@ def _run_dataset(
             },
             batch_size=options.batch_size,
             batch_format="numpy",
-            concurrency=ray_options.actors,
+            compute=ray.data.ActorPoolStrategy(size=ray_options.actors),
             num_cpus=ray_options.cpus_per_actor,
             num_gpus=ray_options.gpus_per_actor,
         )
