@@ -1,5 +1,5 @@
 """The written world: Feedback Collection schema, rendering with the real template set, benchmark files that the
-bench loaders read back, the interim Preference Collection, and byte-identical reruns."""
+bench loaders read back, the preference builder with the toy teacher, and byte-identical reruns."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 
 from judgeforge.prompts import get_template_set
 from judgeforge.prompts.parse_back import item_from_rendered
-from judgeforge.records import DirectItem, PairItem, Rubric
+from judgeforge.records import DirectItem, Rubric
 from judgeforge.toy.dataset import WorldSpec, write_world
-from judgeforge.toy.family import families
+from judgeforge.toy.family import families, pair_feedback
 
 FEEDBACK_COLUMNS = [
     "orig_instruction",
@@ -117,23 +117,24 @@ def test_rendered_bench_prompts_parse_back(world: Path) -> None:
         assert get_template_set("prometheus2").render_direct(item)[1] == row["instruction"]
 
 
-def test_interim_preference_collection(world: Path) -> None:
-    rows = _jsonl(world / "preference_collection.jsonl")
-    assert len(rows) == 4 * SPEC.train_groups * 10
+def test_preference_builder_with_the_toy_teacher(world: Path, tmp_path: Path) -> None:
+    from judgeforge.data.preferences import build_preferences
+    from judgeforge.toy.teacher import ToyTeacherBackend, parse_checklist
+
+    out = tmp_path / "prefs.jsonl"
+    summary = build_preferences(world / "feedback_collection.jsonl", out, ToyTeacherBackend(), seed=1)
+    assert summary.built == 4 * SPEC.train_groups * 10 and summary.dropped == 0
+    rows = _jsonl(out)
     tset = get_template_set("prometheus2")
     a_wins = 0
     for row in rows:
         winner = "A" if row["orig_score_A"] > row["orig_score_B"] else "B"
         assert row["orig_preference"] == winner
         a_wins += winner == "A"
-        item = PairItem(
-            instruction=row["orig_instruction"],
-            response_a=row["orig_response_A"],
-            response_b=row["orig_response_B"],
-            rubric=_rubric(row),
-            reference_answer=row["orig_reference_answer"],
+        expected = pair_feedback(
+            parse_checklist(row["orig_feedback_A"]), parse_checklist(row["orig_feedback_B"])
         )
-        assert row["instruction"] == tset.render_pair(item)[1]
+        assert row["output"] == tset.format_output(expected, winner)
         assert row["output"].endswith(f"so {winner} is better. [RESULT] {winner}")
     assert 0.4 <= a_wins / len(rows) <= 0.6
 

@@ -1,9 +1,11 @@
 """Write the toy world to a folder: training collections, pre-training corpus and benchmark files.
 
+The Preference Collection is built from ``feedback_collection.jsonl`` by the project's preference builder
+(``judgeforge build-preferences ... --teacher-backend toy-teacher``, see :mod:`judgeforge.toy.teacher`).
+
 Layout of ``OUT``::
 
     feedback_collection.jsonl      Feedback Collection rows (trained families, train split)
-    preference_collection.jsonl    INTERIM Preference Collection rows (see judgeforge.toy.pairs)
     pretrain.jsonl                 pre-training documents (system, user, output) with coin-flip verdicts
     bench/toy_direct.json          Vicuna-Bench-style direct set, trained families (test split)
     bench/toy_direct_heldout.json  the same for the held-out family
@@ -25,7 +27,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from judgeforge.toy.corpus import noised_documents
 from judgeforge.toy.families import held_out_families, trained_families
-from judgeforge.toy.pairs import preference_rows
 from judgeforge.toy.world import Group, direct_bench_rows, feedback_rows, make_groups, pair_bench_rows
 
 
@@ -80,9 +81,6 @@ def write_world(out_dir: str | Path, spec: WorldSpec | None = None) -> dict[str,
     pairs = spec.pairs_per_test_group
     counts = {
         "feedback_collection.jsonl": _dump_jsonl(out / "feedback_collection.jsonl", feedback_rows(train)),
-        "preference_collection.jsonl": _dump_jsonl(
-            out / "preference_collection.jsonl", preference_rows(train, spec.seed)
-        ),
         "pretrain.jsonl": _dump_jsonl(
             out / "pretrain.jsonl", (asdict(d) for d in noised_documents(pretrain, spec.seed))
         ),

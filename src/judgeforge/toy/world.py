@@ -8,8 +8,8 @@ From groups come:
 - benchmark files in the published formats the bench loaders read: a Vicuna-Bench-style direct set (rendered
   prompt + ``gpt4_score`` list, here the true score) and an HHH-style pairwise set (``chosen_instruction`` /
   ``rejected_instruction``), with the family as ``category`` / ``source``;
-- pairs for a Preference Collection (see :mod:`judgeforge.toy.pairs`) and the pre-training corpus
-  (:mod:`judgeforge.toy.corpus`).
+- the pre-training corpus (:mod:`judgeforge.toy.corpus`). The Preference Collection comes from the
+  preference builder with the toy teacher (:mod:`judgeforge.toy.teacher`).
 
 Everything is seeded: the same seed gives byte-identical files. Test tasks are drawn first and their
 instructions are excluded from training, so no test instruction is seen in training.

@@ -1,0 +1,50 @@
+"""``judgeforge toy``: the synthetic judge world (generate data, build and pre-train the base model)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("toy", help="the toy world: tasks whose right verdict is known")
+    commands = parser.add_subparsers(dest="toy_command", metavar="TOY_COMMAND", required=True)
+
+    generate = commands.add_parser("generate", help="write the toy datasets and benchmark files to OUT")
+    generate.add_argument("out", help="output folder")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--train-groups", type=int, default=400, help="groups of 5 responses per family")
+    generate.add_argument("--test-groups", type=int, default=16, help="test groups per family")
+    generate.add_argument("--pretrain-groups", type=int, default=150, help="pre-training groups per family")
+    generate.set_defaults(func=run_generate)
+
+    pretrain = commands.add_parser("pretrain", help="build the tokenizer and pre-train the base model")
+    pretrain.add_argument("world", help="a folder written by `judgeforge toy generate`")
+    pretrain.add_argument("out", help="output folder for the base model")
+    pretrain.add_argument("--config", default=None, help="YAML with `shape` and `loop` keys (see toy.base)")
+    pretrain.add_argument("--steps", type=int, default=None, help="override loop.steps")
+    pretrain.set_defaults(func=run_pretrain)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from judgeforge.toy.dataset import WorldSpec, write_world
+
+    spec = WorldSpec(
+        seed=args.seed,
+        train_groups=args.train_groups,
+        test_groups=args.test_groups,
+        pretrain_groups=args.pretrain_groups,
+    )
+    manifest = write_world(args.out, spec)
+    print(json.dumps(manifest["rows"], indent=2))
+    return 0
+
+
+def run_pretrain(args: argparse.Namespace) -> int:
+    from judgeforge.toy.pretrain import pretrain_base
+
+    overrides = {"steps": args.steps} if args.steps is not None else {}
+    out = pretrain_base(args.world, args.out, config_path=args.config, loop_overrides=overrides)
+    print(f"base model written to {out}")
+    return 0
