@@ -34,9 +34,11 @@ class Rubric(Record):
 
     def render_absolute(self) -> str:
         """The bracketed criterion followed by the five ``Score k:`` lines."""
-        lines = [f"[{self.criteria}]"]
-        lines += [f"Score {level}: {text}" for level, text in zip(SCORE_LEVELS, self.descriptions())]
-        return "\n".join(lines)
+        return (
+            f"[{self.criteria}]\nScore 1: {self.score1_description}\nScore 2: {self.score2_description}"
+            f"\nScore 3: {self.score3_description}\nScore 4: {self.score4_description}"
+            f"\nScore 5: {self.score5_description}"
+        )
 
     def render_relative(self) -> str:
         """The bracketed criterion line alone, as pairwise prompts show it."""

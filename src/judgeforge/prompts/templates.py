@@ -48,12 +48,12 @@ class TemplateSet:
         return key
 
     def fill(self, key: str, values: Mapping[str, str]) -> str:
-        template = self.templates[key]
-
-        def substitute(match: re.Match[str]) -> str:
-            return values[match.group(1)]
-
-        return _PLACEHOLDER.sub(substitute, template)
+        """The template with each ``{name}`` replaced by ``values[name]`` (inputs are never re-scanned)."""
+        literals, names = _split_template(self.templates[key])
+        parts = [literals[0]]
+        for name, literal in zip(names, literals[1:], strict=True):
+            parts += (values[name], literal)
+        return "".join(parts)
 
     def render_direct(self, item: DirectItem) -> tuple[str, str]:
         """(system prompt, user prompt) for a direct-assessment item."""
@@ -88,6 +88,13 @@ class TemplateSet:
 
         blob = json.dumps([self.name, dict(self.system_prompts), dict(self.templates)], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@cache
+def _split_template(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(literal pieces, placeholder names) so that filling is one join, not a regex pass per prompt."""
+    pieces = _PLACEHOLDER.split(template)
+    return tuple(pieces[0::2]), tuple(pieces[1::2])
 
 
 def load_template_set_dir(folder: Path | Traversable) -> TemplateSet:
