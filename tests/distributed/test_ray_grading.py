@@ -15,6 +15,7 @@ from judgeforge.runner import RunOptions, run_grading
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("transformers")
+pytest.importorskip("judgeforge.backends.hf")  # the in-process transformers backend (issue 3)
 
 WORDS = ["rice", "water", "salt", "boil", "minutes", "cover", "stir", "serve"]
 RAY_OPTIONS = RayOptions(actors=2, cpus_per_actor=1, num_cpus=2, object_store_mb=200)
