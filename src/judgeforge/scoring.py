@@ -8,10 +8,12 @@ Two protocols, kept apart on purpose:
   keeps its parsed score and gains ``probabilities`` and ``expected_score`` (sum of value x probability);
   for pairs, ``probabilities["A"]`` is P(A). The distribution is conditioned on the feedback the model wrote.
 - **Score-only** (``Judge(..., score_only=True)``, protocol ``"score-only-logprob"``): no feedback is
-  generated. The prompt is extended with the forced prefix ``"[RESULT] "`` and one next-token distribution
-  is read (one token of generation). This is much faster but is *not* the protocol the judges were trained
+  generated. The prompt is extended with the forced marker ``"[RESULT]"`` and at most two tokens are
+  generated greedily; the distribution is read at the first token that is not whitespace (tokenizers that
+  write the value with its leading space, like ``" 4"``, give it at once; those that split off the space
+  give it one token later). This is much faster but is *not* the protocol the judges were trained
   and evaluated with: the verdict is not conditioned on any feedback, so scores can differ. Its verdicts have
-  empty feedback, ``raw`` holding the forced prefix and the most probable value.
+  empty feedback and ``raw`` holding the forced marker and the most probable value.
 
 Token texts are compared after stripping whitespace and SentencePiece's ``"▁"``, so ``"4"``, ``" 4"`` and
 ``"▁4"`` all count for value 4. Values outside the top alternatives the backend returned count as zero.
@@ -31,7 +33,8 @@ from judgeforge.sampling import SamplingParams
 
 SCORE_ONLY_PROTOCOL = "score-only-logprob"
 FEEDBACK_PROTOCOL = "feedback-then-score"
-SCORE_ONLY_PREFIX = "[RESULT] "
+SCORE_ONLY_PREFIX = "[RESULT]"
+SCORE_ONLY_TOKENS = 2
 DEFAULT_TOP_LOGPROBS = 20
 
 
@@ -116,10 +119,13 @@ def score_only_prompt(prompt: Prompt, prefix: str = SCORE_ONLY_PREFIX) -> Prompt
 
 
 def score_only_verdict(completion: Completion, mode: Mode, prefix: str = SCORE_ONLY_PREFIX) -> Verdict:
-    """A score-only verdict from a one-token completion of :func:`score_only_prompt`."""
+    """A score-only verdict from the short completion of :func:`score_only_prompt`."""
     if not completion.logprobs:
         return Verdict(failure="score-only: the backend returned no logprobs", raw=prefix + completion.text)
-    distribution = distribution_at(completion.logprobs[0], mode)
+    forced = TokenLogprob(token=prefix, logprob=0.0)
+    distribution = feedback_distribution(
+        completion.model_copy(update={"logprobs": (forced, *completion.logprobs)}), mode
+    )
     if distribution is None:
         return Verdict(
             failure=f"score-only: no allowed value among the top tokens after {prefix!r}",
@@ -129,7 +135,7 @@ def score_only_verdict(completion: Completion, mode: Mode, prefix: str = SCORE_O
     verdict = Verdict(
         score=int(value) if mode == "absolute" else None,
         winner=None if mode == "absolute" else ("A" if value == "A" else "B"),
-        raw=prefix + value,
+        raw=f"{prefix} {value}",
     )
     return with_distribution(verdict, distribution)
 
@@ -152,10 +158,10 @@ def check_backend(backend: Backend, score_only: bool) -> None:
 async def score_only(
     backend: Backend, prompts: Sequence[Prompt], params: SamplingParams, prefix: str = SCORE_ONLY_PREFIX
 ) -> list[tuple[Verdict, Usage]]:
-    """Score-only verdicts for ``prompts``: one forced-marker, one-token generation each."""
+    """Score-only verdicts for ``prompts``: one forced-marker, two-token greedy generation each."""
     params = params.model_copy(
         update={
-            "max_tokens": 1,
+            "max_tokens": SCORE_ONLY_TOKENS,
             "temperature": 0.0,
             "top_p": 1.0,
             "repetition_penalty": 1.0,

@@ -69,10 +69,12 @@ def test_feedback_distribution_from_a_completion_and_relative_p_a() -> None:
 
 
 def test_score_only_verdict_takes_the_most_likely_value_and_labels_raw() -> None:
-    completion = stream(tok("3", math.log(0.2), **{"3": math.log(0.2), "2": math.log(0.7), "B": -1.0}))
+    completion = stream(tok(" 3", math.log(0.2), **{" 3": math.log(0.2), " 2": math.log(0.7), "B": -1.0}))
     verdict = score_only_verdict(completion, "absolute")
     assert verdict.ok and verdict.score == 2 and verdict.raw == "[RESULT] 2" and verdict.feedback == ""
     assert verdict.expected_score == pytest.approx((2 * 0.7 + 3 * 0.2) / 0.9)
+    split = stream(tok(" ", -0.1), tok("4", -0.1, **{"4": -0.1, "5": -3.0}))
+    assert score_only_verdict(split, "absolute").score == 4
     failed = score_only_verdict(stream(tok("The", -0.1, The=-0.1, A=-2.0)), "absolute")
     assert not failed.ok and "no allowed value" in (failed.failure or "")
     assert not score_only_verdict(Completion(text="4"), "absolute").ok

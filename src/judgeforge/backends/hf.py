@@ -1,0 +1,165 @@
+"""``transformers``: in-process batched generation with a Hugging Face causal LM (CPU or GPU).
+
+Prompts are tokenized from ``prompt.text`` (the template set's chat format) or, with
+``use_chat_template=true``, from the model's own chat template applied to ``prompt.messages``. A BOS token
+is prepended unless the text already starts with it. Prompts are sorted by length and generated in batches
+of ``batch_size`` with left padding, so little compute is spent on padding; results come back in input order.
+
+Sampling follows ``SamplingParams``: ``temperature == 0`` is greedy; otherwise sampling is seeded from
+``params.seed`` per batch (a seeded run is reproducible for the same prompts and batch size). Logprobs are
+the model's own distribution (raw logits, before temperature/top-p), with ``top_logprobs`` alternatives.
+``dtype=auto`` picks bf16 on GPUs that support it, fp16 on other GPUs and fp32 on CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from judgeforge.backends.base import Backend, BackendOptions, Capabilities
+from judgeforge.backends.fingerprint import directory_fingerprint
+from judgeforge.backends.hf_decode import decode_rows
+from judgeforge.errors import BackendError
+from judgeforge.lazy import require
+from judgeforge.prompts.chat import tokenizer_chat_format
+from judgeforge.records import Completion, Prompt
+from judgeforge.sampling import SamplingParams
+
+
+class TransformersOptions(BackendOptions):
+    model: str
+    tokenizer: str | None = None
+    revision: str | None = None
+    device: str = "auto"
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
+    batch_size: int = Field(8, ge=1)
+    use_chat_template: bool = False
+
+
+class TransformersBackend(Backend):
+    """Batched ``model.generate`` on a local (or cached) Hugging Face model."""
+
+    name: ClassVar[str] = "transformers"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        logprobs=True, batching=True, applies_chat_template=True
+    )
+    Options = TransformersOptions
+
+    def __init__(self, options: TransformersOptions) -> None:
+        self.options = options
+        self.torch = require("torch", "hf")
+        transformers = require("transformers", "hf")
+        self.device = _device(self.torch, options.device)
+        self.dtype = _dtype(self.torch, options.dtype, self.device)
+        try:
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(
+                options.tokenizer or options.model, revision=options.revision
+            )
+            self.model = transformers.AutoModelForCausalLM.from_pretrained(
+                options.model, revision=options.revision, dtype=self.dtype
+            ).to(self.device)
+        except (OSError, ValueError) as exc:
+            raise BackendError(f"cannot load model {options.model!r}: {exc}", retryable=False) from exc
+        self.model.eval()
+        self._pad_id = _pad_id(self.tokenizer)
+        self._lock = threading.Lock()  # one generate at a time: the model is not re-entrant
+
+    def identity(self) -> dict[str, str]:
+        return {
+            "backend": self.name,
+            "model": self.options.model,
+            "revision": self.options.revision or directory_fingerprint(self.options.model) or "unknown",
+            "dtype": str(self.dtype).removeprefix("torch."),
+        }
+
+    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
+        return await asyncio.to_thread(self.generate_sync, prompts, params)
+
+    def generate_sync(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
+        """The blocking implementation of :meth:`generate`."""
+        encoded = [self.encode(prompt) for prompt in prompts]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]), reverse=True)
+        results: list[Completion | None] = [None] * len(encoded)
+        size = self.options.batch_size
+        with self._lock, self.torch.inference_mode():
+            for number, start in enumerate(range(0, len(order), size)):
+                batch = order[start : start + size]
+                for index, completion in zip(batch, self._batch([encoded[i] for i in batch], params, number)):
+                    results[index] = completion
+        return [completion for completion in results if completion is not None]
+
+    def encode(self, prompt: Prompt) -> list[int]:
+        """Token ids of the model input for ``prompt``."""
+        if self.options.use_chat_template:
+            text = tokenizer_chat_format(prompt.system, prompt.user, self.tokenizer)
+        else:
+            text = prompt.text
+        ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        bos, bos_id = self.tokenizer.bos_token, self.tokenizer.bos_token_id
+        if bos is not None and bos_id is not None and not text.startswith(bos):
+            ids = [bos_id, *ids]
+        return ids
+
+    def _batch(self, rows: list[list[int]], params: SamplingParams, number: int) -> list[Completion]:
+        torch = self.torch
+        width = max(len(row) for row in rows)
+        input_ids = torch.tensor([[self._pad_id] * (width - len(r)) + r for r in rows], device=self.device)
+        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows], device=self.device)
+        kwargs = self._generation_kwargs(params)
+        if kwargs["do_sample"] and params.seed is not None:
+            torch.manual_seed(params.seed + number)
+        try:
+            out = self.model.generate(input_ids=input_ids, attention_mask=mask, **kwargs)
+        except (RuntimeError, ValueError) as exc:  # CUDA OOM, bad generation config
+            raise BackendError(f"transformers generate failed: {exc}") from exc
+        new_tokens = out.sequences[:, width:].tolist()
+        logprobs = None
+        if params.logprobs and out.logits is not None:
+            logprobs = torch.stack(out.logits, dim=1).float().log_softmax(dim=-1)
+        return decode_rows(self.tokenizer, rows, new_tokens, logprobs, params, self._stop_ids())
+
+    def _generation_kwargs(self, params: SamplingParams) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": params.max_tokens,
+            "do_sample": params.temperature > 0,
+            "pad_token_id": self._pad_id,
+            "eos_token_id": sorted(self._stop_ids()),
+            "repetition_penalty": params.repetition_penalty,
+            "return_dict_in_generate": True,
+            "output_logits": params.logprobs,
+        }
+        if kwargs["do_sample"]:
+            kwargs.update(temperature=params.temperature, top_p=params.top_p, top_k=0)
+        return kwargs
+
+    def _stop_ids(self) -> set[int]:
+        eos = self.model.generation_config.eos_token_id
+        ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+        if self.tokenizer.eos_token_id is not None:
+            ids.add(self.tokenizer.eos_token_id)
+        return ids
+
+
+def _device(torch: Any, wanted: str) -> Any:
+    if wanted != "auto":
+        return torch.device(wanted)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _dtype(torch: Any, wanted: str, device: Any) -> Any:
+    if wanted != "auto":
+        return getattr(torch, wanted)
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def _pad_id(tokenizer: Any) -> int:
+    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0):
+        if candidate is not None:
+            return int(candidate)
+    return 0

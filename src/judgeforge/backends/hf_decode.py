@@ -1,0 +1,76 @@
+"""Turning generated token ids (and their log-probabilities) into :class:`Completion` records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from judgeforge.records import Completion, TokenLogprob, Usage
+from judgeforge.sampling import SamplingParams
+
+
+def decode_rows(
+    tokenizer: Any,
+    prompts: Sequence[Sequence[int]],
+    generated: Sequence[Sequence[int]],
+    logprobs: Any | None,
+    params: SamplingParams,
+    stop_ids: set[int],
+) -> list[Completion]:
+    """One completion per row: cut at the first stop token and at the first stop string.
+
+    ``logprobs`` is a ``[rows, steps, vocab]`` tensor of log-probabilities (or None).
+    """
+    completions = []
+    for row, (prompt, tokens) in enumerate(zip(prompts, generated)):
+        length = next((i for i, token in enumerate(tokens) if token in stop_ids), len(tokens))
+        hit_eos = length < len(tokens)
+        kept = list(tokens[:length])
+        text = tokenizer.decode(kept, skip_special_tokens=True)
+        cut = _first_stop(text, params.stop)
+        if cut is not None:
+            text = text[:cut]
+        token_logprobs = None
+        if logprobs is not None:
+            token_logprobs = _token_logprobs(tokenizer, kept, logprobs[row], params.top_logprobs, cut)
+        completions.append(
+            Completion(
+                text=text,
+                logprobs=token_logprobs,
+                usage=Usage(prompt_tokens=len(prompt), completion_tokens=length + int(hit_eos)),
+                finish_reason="stop" if hit_eos or cut is not None else "length",
+            )
+        )
+    return completions
+
+
+def _first_stop(text: str, stops: Sequence[str]) -> int | None:
+    positions = [text.find(stop) for stop in stops if stop and stop in text]
+    return min(positions) if positions else None
+
+
+def _token_logprobs(
+    tokenizer: Any, tokens: list[int], steps: Any, top_k: int, limit: int | None
+) -> tuple[TokenLogprob, ...]:
+    """Per kept token: its logprob and the ``top_k`` best alternatives (up to ``limit`` characters if cut)."""
+    out: list[TokenLogprob] = []
+    offset = 0
+    for step, token in enumerate(tokens):
+        if limit is not None and offset >= limit and out:
+            break
+        row = steps[step]
+        text = _piece(tokenizer, token)
+        top: dict[str, float] = {}
+        if top_k > 0:
+            values, ids = row.topk(top_k)
+            for value, alternative in zip(values.tolist(), ids.tolist()):
+                piece = _piece(tokenizer, alternative)
+                # Different ids can decode to the same text (e.g. byte fallbacks); keep the likelier one.
+                top.setdefault(piece, float(value))
+        out.append(TokenLogprob(token=text, logprob=float(row[token]), top=top))
+        offset += len(text)
+    return tuple(out)
+
+
+def _piece(tokenizer: Any, token: int) -> str:
+    return str(tokenizer.decode([token], skip_special_tokens=False))
