@@ -61,7 +61,8 @@ def load_rows(source: DatasetSource) -> Any:
             rows = datasets.load_dataset(source.path, split=source.split)
         else:  # one local file is always the "train" split of its own dataset
             rows = datasets.load_dataset(loader, data_files={"train": source.path}, split="train")
-    except (FileNotFoundError, KeyError, ValueError) as exc:
+    except (FileNotFoundError, KeyError, ValueError, ConnectionError, OSError) as exc:
+        # OSError/ConnectionError: a hub id that is neither cached nor reachable (offline machines).
         raise ConfigError(f"dataset {source.path} (split {source.split}): cannot load: {exc}") from exc
     if source.max_rows is not None:
         rows = rows.select(range(min(source.max_rows, len(rows))))
