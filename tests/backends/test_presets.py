@@ -58,3 +58,22 @@ def test_logprob_protocols_need_a_backend_with_logprobs() -> None:
     chat = create_backend("openai_compat", {"endpoint": "chat"})
     with pytest.raises(ConfigError, match="endpoint=completions"):
         Judge(chat, score_only=True)
+
+
+def test_cli_preset_fills_only_options_not_given() -> None:
+    import argparse
+
+    from judgeforge.cli.common import add_backend_options, add_prompt_options, judge_settings
+
+    parser = argparse.ArgumentParser()
+    add_prompt_options(parser)
+    add_backend_options(parser)
+    plain = judge_settings(parser.parse_args([]))
+    assert plain["chat_format"] == "mistral-inst" and plain["check_preset"] and not plain["logprobs"]
+    preset = judge_settings(parser.parse_args(["--preset", "m-prometheus-7b", "--score-only"]))
+    assert (preset["template_set"], preset["chat_format"]) == ("prometheus2", "tokenizer")
+    assert preset["score_only"] and not preset["check_preset"]
+    explicit = judge_settings(
+        parser.parse_args(["--preset", "m-prometheus-7b", "--chat-format", "mistral-inst"])
+    )
+    assert explicit["chat_format"] == "mistral-inst"

@@ -12,12 +12,24 @@ from typing import IO, Any
 from judgeforge.errors import InputError
 
 
+class _Default(str):
+    """A parser default, told apart from the same value typed by the user (so a preset may replace it)."""
+
+    __slots__ = ()
+
+
 def add_prompt_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--template-set", default="prometheus2", help="template set name or folder")
+    parser.add_argument("--template-set", default=_Default("prometheus2"), help="template set name or folder")
     parser.add_argument(
         "--chat-format",
-        default="mistral-inst",
-        help="mistral-inst | tokenizer | none (default: mistral-inst)",
+        default=_Default("mistral-inst"),
+        help="mistral-inst | tokenizer | none (default: mistral-inst, or the preset's)",
+    )
+    parser.add_argument(
+        "--preset",
+        default=None,
+        help="judge-family preset (e.g. prometheus2-7b, m-prometheus-7b): sets template set and chat format "
+        "unless given explicitly",
     )
     parser.add_argument(
         "--tokenizer", default=None, help="local tokenizer path (for --chat-format tokenizer)"
@@ -40,6 +52,42 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="sampling override, e.g. temperature=0 (repeatable; merges with the paper's defaults)",
     )
+    parser.add_argument(
+        "--logprobs",
+        action="store_true",
+        help="also record the probability of each allowed verdict after the judge's [RESULT] (expected score)",
+    )
+    parser.add_argument(
+        "--score-only",
+        action="store_true",
+        help="different, faster protocol: no feedback; read the verdict distribution after a forced [RESULT]",
+    )
+
+
+def prompt_settings(args: argparse.Namespace) -> tuple[str, str]:
+    """(template set, chat format): explicit options, else the preset's, else the defaults."""
+    template_set, chat_format = str(args.template_set), str(args.chat_format)
+    if getattr(args, "preset", None):
+        from judgeforge.presets import resolve
+
+        return resolve(
+            args.preset,
+            None if isinstance(args.template_set, _Default) else template_set,
+            None if isinstance(args.chat_format, _Default) else chat_format,
+        )
+    return template_set, chat_format
+
+
+def judge_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for :class:`judgeforge.Judge` from the shared prompt and backend options."""
+    template_set, chat_format = prompt_settings(args)
+    return {
+        "template_set": template_set,
+        "chat_format": chat_format,
+        "logprobs": bool(getattr(args, "logprobs", False)),
+        "score_only": bool(getattr(args, "score_only", False)),
+        "check_preset": not getattr(args, "preset", None),
+    }
 
 
 def load_tokenizer(path: str | None) -> Any:
