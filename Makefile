@@ -7,7 +7,7 @@ CONSTRAINTS := constraints.txt
 EXTRAS ?= dev,train,merge,hf,data,bench,serve,report,llamacpp,ray
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(CONSTRAINTS) | cksum | cut -d' ' -f1)
 
-.PHONY: install browser test lint typecheck pytest demo clean
+.PHONY: install browser test lint typecheck pytest demo test-vllm clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ test: lint typecheck pytest
 
 demo: install
 	$(PY) -m judgeforge demo
+
+test-vllm:
+	PYTHON=$(PYTHON) scripts/test-vllm.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

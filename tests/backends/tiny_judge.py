@@ -66,12 +66,12 @@ def target(prompt: Prompt) -> str:
     return f"Feedback: Response {winner} is better. [RESULT] {winner}"
 
 
-def build_tiny_judge(out_dir: str | Path, steps: int = 60, seed: int = 0) -> Path:
+def build_tiny_judge(out_dir: str | Path, steps: int = 60, seed: int = 0, **model_options: Any) -> Path:
     """Build the toy model in ``out_dir`` and teach it the judge output format; return the folder."""
     import torch
     import transformers
 
-    out = build_tiny_model(out_dir, seed=seed)
+    out = build_tiny_model(out_dir, seed=seed, **model_options)
     tokenizer = transformers.AutoTokenizer.from_pretrained(out)
     model = transformers.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32)
     renderer = PromptRenderer("prometheus2", "mistral-inst")
