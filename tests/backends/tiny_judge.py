@@ -56,17 +56,30 @@ def pair_items(count: int) -> list[PairItem]:
     return items
 
 
-def target(prompt: Prompt) -> str:
+# About the length of a real Prometheus 2 feedback paragraph (~100 words), for throughput measurements.
+LONG_FEEDBACK = (
+    " It follows the instruction and stays on the topic of the rubric. The steps are given in order, the"
+    " quantities are plausible and the wording is clear enough for a beginner to follow without extra help."
+    " Some details could be more precise, such as the exact timing, the amount of water and how to tell when"
+    " the food is done, and a short note on safety would make the answer more complete. Overall the response"
+    " matches the level described for this score in the rubric."
+)
+
+
+def target(prompt: Prompt, long_feedback: bool = False) -> str:
     if prompt.mode == "absolute":
         response = prompt.user.split("###Response to evaluate:\n", 1)[1].split("\n\n###", 1)[0]
         score = 5 if "excellent" in response else 2
-        return f"Feedback: The response is {'excellent' if score == 5 else 'poor'}. [RESULT] {score}"
+        extra = LONG_FEEDBACK if long_feedback else ""
+        return f"Feedback: The response is {'excellent' if score == 5 else 'poor'}.{extra} [RESULT] {score}"
     section_a = prompt.user.split("###Response A:\n", 1)[1].split("\n\n###", 1)[0]
     winner = "A" if "excellent" in section_a else "B"
     return f"Feedback: Response {winner} is better. [RESULT] {winner}"
 
 
-def build_tiny_judge(out_dir: str | Path, steps: int = 60, seed: int = 0, **model_options: Any) -> Path:
+def build_tiny_judge(
+    out_dir: str | Path, steps: int = 60, seed: int = 0, long_feedback: bool = False, **model_options: Any
+) -> Path:
     """Build the toy model in ``out_dir`` and teach it the judge output format; return the folder."""
     import torch
     import transformers
@@ -76,7 +89,8 @@ def build_tiny_judge(out_dir: str | Path, steps: int = 60, seed: int = 0, **mode
     model = transformers.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32)
     renderer = PromptRenderer("prometheus2", "mistral-inst")
     prompts = [renderer.direct(item) for item in direct_items(6)] + [renderer.pair(i) for i in pair_items(2)]
-    ids, labels, mask = _batch([_example(tokenizer, prompt) for prompt in prompts], tokenizer.pad_token_id)
+    examples = [_example(tokenizer, prompt, long_feedback) for prompt in prompts]
+    ids, labels, mask = _batch(examples, tokenizer.pad_token_id)
     torch.manual_seed(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
@@ -90,9 +104,10 @@ def build_tiny_judge(out_dir: str | Path, steps: int = 60, seed: int = 0, **mode
     return out
 
 
-def _example(tokenizer: Any, prompt: Prompt) -> tuple[list[int], list[int]]:
+def _example(tokenizer: Any, prompt: Prompt, long_feedback: bool) -> tuple[list[int], list[int]]:
     prompt_ids = [tokenizer.bos_token_id, *tokenizer(prompt.text, add_special_tokens=False)["input_ids"]]
-    answer_ids = [*tokenizer(target(prompt), add_special_tokens=False)["input_ids"], tokenizer.eos_token_id]
+    answer = target(prompt, long_feedback)
+    answer_ids = [*tokenizer(answer, add_special_tokens=False)["input_ids"], tokenizer.eos_token_id]
     return prompt_ids + answer_ids, [-100] * len(prompt_ids) + answer_ids
 
 
