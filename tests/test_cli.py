@@ -1,16 +1,23 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, read_jsonl
+from paths import REPO, read_jsonl
 
 
-def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path = REPO, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "JUDGEFORGE_CACHE_DIR": str(cache)} if cache else None
     return subprocess.run(
-        [sys.executable, "-m", "judgeforge", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "judgeforge", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 
@@ -38,10 +45,12 @@ def test_grade_and_compare_examples_with_fake_backend(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     rows = read_jsonl(out)
-    assert [row["item_id"] for row in rows] == ["rice-good", "rice-vague", "capital", "sum"]
+    assert [row["id"] for row in rows] == ["rice-good", "rice-vague", "capital", "sum"]
     assert all(row["score"] in (1, 2, 3, 4, 5) and row["verdicts"][0]["feedback"] for row in rows)
     out = tmp_path / "compared.jsonl"
-    assert run_cli("compare", "examples/pairs.jsonl", "-o", str(out)).returncode == 0
+    assert (
+        run_cli("compare", "examples/pairs.jsonl", "-o", str(out), cache=tmp_path / "cache").returncode == 0
+    )
     assert [row["winner"] for row in read_jsonl(out)] == ["B", "A"]
 
 

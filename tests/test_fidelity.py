@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, SHARED, read_jsonl
 from judgeforge.cli.main import main
 from judgeforge.prompts import PromptRenderer
 from judgeforge.prompts.parse_back import item_from_rendered
+from paths import FIXTURES, SHARED, read_jsonl
 
 FIDELITY_FILES = {
     "prometheus2_release_renders.jsonl": "prometheus2",

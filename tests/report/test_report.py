@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from judgeforge.cli.main import main
 from judgeforge.report import load_report_data
 from judgeforge.report.markdown import render_markdown
+from paths import REPO
 
 ARTIFACTS = REPO / "test-artifacts"
 

@@ -24,6 +24,10 @@ from judgeforge.records import Completion, Prompt, TokenLogprob, Usage
 from judgeforge.sampling import SamplingParams
 
 _LOOKUP_CHUNK = 500  # under SQLite's oldest variable limit (999)
+# The table name carries the schema version: a cache file written by another layout is left alone, not
+# misread (its entries are simply not found).
+_TABLE = "completions_v2"
+_COLUMNS = "key, text, prompt_tokens, completion_tokens, finish, logprobs"
 
 
 class CompletionCache:
@@ -36,7 +40,7 @@ class CompletionCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS completions (key BLOB PRIMARY KEY, text TEXT NOT NULL, "
+            f"CREATE TABLE IF NOT EXISTS {_TABLE} (key BLOB PRIMARY KEY, text TEXT NOT NULL, "
             "prompt_tokens INTEGER, completion_tokens INTEGER, finish TEXT, logprobs TEXT) WITHOUT ROWID"
         )
         self.hits = 0
@@ -64,7 +68,7 @@ class CompletionCache:
         for start in range(0, len(keys), _LOOKUP_CHUNK):
             chunk = keys[start : start + _LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT * FROM completions WHERE key IN ({marks})"
+            query = f"SELECT {_COLUMNS} FROM {_TABLE} WHERE key IN ({marks})"
             for row in self._db.execute(query, chunk):
                 found[row[0]] = _decode(row)
         self.hits += len(found)
@@ -77,7 +81,7 @@ class CompletionCache:
         if not self._db.in_transaction:
             self._db.execute("BEGIN")
         self._db.executemany(
-            "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT OR IGNORE INTO {_TABLE} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
             [(key, *_encode(completion)) for key, completion in entries],
         )
         self._pending += len(entries)
