@@ -14,6 +14,7 @@ prometheus-eval is installed into ``.venv-prometheus-eval`` (a baseline, never a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -229,12 +230,15 @@ def prometheus_eval(base_url: str, items: int, max_tokens: int) -> dict[str, Any
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def part_c(gguf: Path, items: int, max_tokens: int) -> dict[str, Any]:
-    results: dict[str, Any] = {"items": items, "max_tokens": max_tokens}
+def part_c(gguf: Path, items: int, max_tokens: int, server_url: str | None = None) -> dict[str, Any]:
+    results: dict[str, Any] = {"items": items, "max_tokens": max_tokens, "server": server_url or "llama.cpp"}
     # mistral-instruct: a chat format that accepts (and drops) the system turn both clients send
-    with llama_cpp_server(
-        gguf, n_ctx=2048, n_threads=1, extra_args=["--chat_format", "mistral-instruct"]
-    ) as url:
+    server = (
+        contextlib.nullcontext(server_url)
+        if server_url
+        else llama_cpp_server(gguf, n_ctx=2048, n_threads=1, extra_args=["--chat_format", "mistral-instruct"])
+    )
+    with server as url:
         runs = [
             ("prometheus-eval LiteLLM (sequential)", lambda u: prometheus_eval(u, items, max_tokens)),
             ("judgeforge openai_compat, 1 in flight", lambda u: ours(u, items, max_tokens, 1)),
@@ -263,6 +267,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=16)
     parser.add_argument("--workdir", default="/tmp/judge-throughput")
     parser.add_argument("--parts", default="abc")
+    parser.add_argument("--server-url", default=None, help="(c) against this running server (e.g. vLLM)")
     args = parser.parse_args()
     work = Path(args.workdir)
     model_dir = work / "tiny-judge"
@@ -286,7 +291,10 @@ def main() -> None:
         gguf = work / "tiny-judge.gguf"
         if not gguf.is_file():
             convert_to_gguf(model_dir, gguf, outtype="f32")
-        report["c_openai_compat_vs_prometheus_eval"] = part_c(gguf, args.items, max_tokens=320)
+        # 320 tokens fit the judge's ~190-token feedback; 64 truncates it before [RESULT] every time
+        report["c_openai_compat_vs_prometheus_eval"] = part_c(gguf, args.items, 320, args.server_url)
+        print(json.dumps(report["c_openai_compat_vs_prometheus_eval"]), flush=True)
+        report["c_truncating_max_tokens"] = part_c(gguf, args.items, 64, args.server_url)
     report["conditions"]["load_avg_at_end"] = os.getloadavg()
     print(json.dumps(report, indent=2))
     (work / "report.json").write_text(json.dumps(report, indent=2))
