@@ -40,6 +40,10 @@ test: lint typecheck pytest
 demo: install
 	$(PY) -m judgeforge demo
 
+# The toy world's judges (docs/toy_reproduction.md): data, base, DA/PR/joint SFT, merges, bench; ~20-40 min on 2 cores.
+toy-models: install
+	$(PY) -m judgeforge toy models
+
 test-vllm:
 	PYTHON=$(PYTHON) scripts/test-vllm.sh
 

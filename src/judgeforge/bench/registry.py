@@ -121,6 +121,15 @@ _add(
     None,
 )
 
+# The toy world's test sets (written by `judgeforge toy generate OUT` under OUT/bench/; give them with --data).
+for _name, _kind, _title, _load in (
+    ("toy-direct", "direct", "Toy world, trained families (direct)", _direct),
+    ("toy-direct-heldout", "direct", "Toy world, held-out family (direct)", _direct),
+    ("toy-pairs", "pair", "Toy world, trained families (pairwise)", _pair),
+    ("toy-pairs-heldout", "pair", "Toy world, held-out family (pairwise)", _pair),
+):
+    _add(_name, _kind, _title, partial(_load, benchmark=_name), None)  # type: ignore[arg-type]
+
 
 def load_benchmark(name: str, path: str | Path | None = None) -> list[BenchItem]:
     """Items of the benchmark registered as ``name``."""

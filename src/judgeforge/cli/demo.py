@@ -1,19 +1,21 @@
-"""``judgeforge demo``: the main job of ``make demo``.
-
-Until the toy world's committed judge exists, it grades ``examples/`` with the ``fake`` backend (a scripted
-judge, not a language model) and says so.
-"""
+"""``judgeforge demo``: the main job of ``make demo``: the committed toy judge, end to end (see toy.demo)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("demo", help="grade the bundled examples end to end")
-    parser.add_argument("--examples", default="examples", help="folder with direct.jsonl and pairs.jsonl")
+    parser = subparsers.add_parser(
+        "demo", help="grade fresh toy items with the committed toy judge, end to end"
+    )
+    parser.add_argument(
+        "--model", default="toy/models/merged", help="judge checkpoint (default: the merged one)"
+    )
+    parser.add_argument("-o", "--output", default="demo-out", help="output folder (bench results, report)")
+    parser.add_argument("--groups", type=int, default=4, help="toy tasks (of 5 responses) per family")
+    parser.add_argument("--seed", type=int, default=2024, help="seed of the demo items (training used 0)")
     parser.set_defaults(func=run)
 
 
@@ -21,28 +23,29 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from judgeforge.cli.common import read_jsonl
-    from judgeforge.inputs import item_from_row
-    from judgeforge.judge import Judge
-    from judgeforge.records import DirectItem, PairItem
+    from judgeforge.toy.demo import LABEL, family_rows, run_demo
 
     console = Console()
     console.print(
-        "[bold]judgeforge demo[/bold]: grading examples/ with the [yellow]fake[/yellow] backend "
-        "(a deterministic scripted judge, not a language model)."
+        f"[bold]judgeforge demo[/bold]: the committed toy judge [cyan]{args.model}[/cyan] (a merge of a "
+        "direct-assessment and a pairwise judge, ~0.3M parameters) on fresh toy items whose true verdicts "
+        "are known, through the in-process transformers backend."
     )
-    folder = Path(args.examples)
-    judge = Judge("fake")
-    direct = [item_from_row(row, record=n + 1) for n, row in read_jsonl(str(folder / "direct.jsonl"))]
-    pairs = [item_from_row(row, record=n + 1) for n, row in read_jsonl(str(folder / "pairs.jsonl"))]
-    graded = judge.grade_many([item for item in direct if isinstance(item, DirectItem)])
-    compared = judge.compare_many([item for item in pairs if isinstance(item, PairItem)])
-    table = Table("id", "score", "feedback", title="Direct assessment (1-5)")
-    for judgment in graded:
-        table.add_row(judgment.item_id, f"{judgment.score}", judgment.verdicts[0].feedback)
-    console.print(table)
-    table = Table("id", "winner", "feedback", title="Pairwise ranking (A or B)")
-    for judgment in compared:
-        table.add_row(judgment.item_id, f"{judgment.winner}", judgment.verdicts[0].feedback)
-    console.print(table)
+    result = run_demo(args.model, args.output, seed=args.seed, groups=args.groups)
+    for shown, output in result.examples:
+        console.print(f"\n[bold]Input[/bold]\n{shown}\n[bold]Judge output[/bold]\n{output}")
+    for label in result.metrics:
+        table = Table(
+            "test set", "family", "DA Pearson", "DA parse %", "PR acc %", "PR parse %", title=f"\n{label}"
+        )
+        for row in family_rows(result.metrics, label):
+            table.add_row(*row)
+        console.print(table)
+    console.print(f"\nbench results and report.md: {args.output}/bench")
+    if result.report is not None:
+        console.print(f"HTML report: {result.report}")
+    console.print(
+        f"[dim]{LABEL}: the LM judge; length and rouge-l: trivial baselines. "
+        "Families and what this scale can learn: docs/toy_reproduction.md[/dim]"
+    )
     return 0

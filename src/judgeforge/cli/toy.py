@@ -25,6 +25,7 @@ def register(subparsers: Any) -> None:
     pretrain.add_argument("--config", default=None, help="YAML with `shape` and `loop` keys (see toy.base)")
     pretrain.add_argument("--steps", type=int, default=None, help="override loop.steps")
     pretrain.set_defaults(func=run_pretrain)
+    register_models(commands)
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -47,4 +48,30 @@ def run_pretrain(args: argparse.Namespace) -> int:
     overrides = {"steps": args.steps} if args.steps is not None else {}
     out = pretrain_base(args.world, args.out, config_path=args.config, loop_overrides=overrides)
     print(f"base model written to {out}")
+    return 0
+
+
+def register_models(commands: Any) -> None:
+    models = commands.add_parser("models", help="the whole recipe: data, base, DA/PR/joint, merges, bench")
+    models.add_argument("--configs", default="toy/configs", help="folder with the toy configs")
+    models.add_argument("--root", default="toy/build", help="work folder")
+    models.add_argument("--models-out", default="toy/models", help="where the committed judges are copied")
+    models.add_argument("--quick", action="store_true", help="minimal sizes (a smoke test)")
+    models.add_argument("--step", action="append", default=[], help="run only these steps (repeatable)")
+    models.set_defaults(func=run_models)
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from judgeforge.toy.pipeline import Pipeline
+
+    pipeline = Pipeline(
+        configs=Path(args.configs),
+        root=Path(args.root),
+        models_out=Path(args.models_out) if args.models_out else None,
+        quick=args.quick,
+    )
+    timings = pipeline.run(args.step)
+    print(json.dumps(timings, indent=2))
     return 0

@@ -161,7 +161,7 @@ def train_loop(
         if (step + 1) % config.log_every == 0 or step + 1 == config.steps:
             entry = {
                 "step": step + 1,
-                "loss": round(float(loss), 4),
+                "loss": round(float(loss.detach()), 4),
                 "seconds": round(time.monotonic() - started, 1),
             }
             history.append(entry)

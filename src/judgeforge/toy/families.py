@@ -63,9 +63,7 @@ def _task(family: Family, instruction: str, reference: str, **params: str) -> Ta
 class FormatFamily(Family):
     name = "format"
     title = "Format compliance (starts with / ends with / includes / avoids)"
-    rubric = count_rubric(
-        "Does the response follow the four format requirements of the instruction?", "Requirements met"
-    )
+    rubric = count_rubric("Does the response meet the four format requirements?")
 
     def make_task(self, rng: random.Random) -> Task:
         topic, start, end = rng.choice(TOPICS), rng.choice(STARTS), rng.choice(ENDS)
@@ -103,7 +101,7 @@ class FormatFamily(Family):
 class KeywordsFamily(Family):
     name = "keywords"
     title = "Keyword coverage (mentions four requested words)"
-    rubric = count_rubric("Does the response mention each of the four requested words?", "Words mentioned")
+    rubric = count_rubric("Does the response mention the four requested words?")
 
     def make_task(self, rng: random.Random) -> Task:
         topic, keywords = rng.choice(TOPICS), rng.sample(WORDS, 4)
@@ -129,7 +127,7 @@ class KeywordsFamily(Family):
 class OrderingFamily(Family):
     name = "ordering"
     title = "Ordering (five digits from smallest to largest)"
-    rubric = count_rubric("Is the list sorted from smallest to largest?", "Neighbouring pairs in order")
+    rubric = count_rubric("Is the list sorted from smallest to largest?")
 
     def make_task(self, rng: random.Random) -> Task:
         digits = [str(d) for d in rng.sample(range(1, 10), 5)]
@@ -166,7 +164,7 @@ _MAP = re.compile(r"(\w+) -> (\w+)")
 class ArithmeticFamily(Family):
     name = "arithmetic"
     title = "Arithmetic with partial credit (four one-digit sums)"
-    rubric = count_rubric("Are the four sums computed correctly?", "Correct sums")
+    rubric = count_rubric("Are the four sums computed correctly?")
 
     def make_task(self, rng: random.Random) -> Task:
         sums = [(rng.randint(1, 9), rng.randint(1, 9)) for _ in range(4)]
@@ -204,7 +202,7 @@ class OppositesFamily(Family):
     name = "opposites"
     title = "Opposites (held out: four words, checked against the reference)"
     held_out = True
-    rubric = count_rubric("Is each word replaced by its opposite?", "Correct opposites")
+    rubric = count_rubric("Is each word replaced by its opposite?")
 
     def make_task(self, rng: random.Random) -> Task:
         words = rng.sample(sorted(OPPOSITES), 4)

@@ -80,13 +80,10 @@ class Family(ABC):
 families: Registry[Family] = Registry("toy family")
 
 
-def count_rubric(criteria: str, heading: str) -> Rubric:
+def count_rubric(criteria: str) -> Rubric:
     """The five-level rubric every family uses: score k means k - 1 of the four requirements are met."""
-    counts = ("none of four", "one of four", "two of four", "three of four", "all four")
-    return Rubric(
-        criteria=criteria,
-        **{f"score{k + 1}_description": f"{heading}: {counts[k]}." for k in range(5)},
-    )
+    counts = ("None met.", "One met.", "Two met.", "Three met.", "All four met.")
+    return Rubric(criteria=criteria, **{f"score{k + 1}_description": counts[k] for k in range(5)})
 
 
 def checklist(checks: list[Check]) -> str:

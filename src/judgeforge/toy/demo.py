@@ -1,0 +1,130 @@
+"""``judgeforge demo``: the committed toy judge, end to end, on fresh toy items.
+
+1. generate toy items the judge has never seen (a seed other than the training one);
+2. grade one item and compare one pair with the committed merged judge through the in-process
+   ``transformers`` backend, showing its feedback;
+3. run a small benchmark (the four toy test sets) with the same judge plus two trivial baselines (response
+   length, ROUGE-L against the reference) through the bench harness;
+4. print per-family numbers against the known true scores and write the HTML report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from judgeforge.errors import ConfigError
+from judgeforge.toy.results import DIRECT, PAIRS, model_results
+
+DEFAULT_MODEL = "toy/models/merged"
+BENCHES = ("toy-direct", "toy-direct-heldout", "toy-pairs", "toy-pairs-heldout")
+FILES = ("toy_direct.json", "toy_direct_heldout.json", "toy_pairs.json", "toy_pairs_heldout.json")
+SAMPLING = {"temperature": 0.0, "repetition_penalty": 1.0, "max_tokens": 200}
+LABEL = "toy-merged"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo measured: per-judge, per-test-set metrics and where the report is."""
+
+    metrics: dict[str, dict[str, Any]]
+    examples: list[tuple[str, str]]
+    report: Path | None
+
+
+def lm_judge(model: Path) -> Any:
+    """The bench harness's LM judge on the committed model (greedy, the model's chat template)."""
+    from judgeforge.bench.judges import make_judge
+    from judgeforge.cli.common import load_tokenizer
+
+    return make_judge(
+        f"lm:label={LABEL}",
+        backend="transformers",
+        backend_options={"model": str(model), "batch_size": 64, "dtype": "float32"},
+        chat_format="tokenizer",
+        tokenizer=load_tokenizer(str(model)),
+        sampling=SAMPLING,
+    )
+
+
+def examples(judge: Any, world: Path) -> list[tuple[str, str]]:
+    """One graded item and one compared pair, as (what, judge output) lines."""
+    from judgeforge.bench.loaders import load_prometheus_direct, load_prometheus_pairwise
+
+    item = load_prometheus_direct(world / "bench" / FILES[0], "toy-direct")[3]
+    pair = load_prometheus_pairwise(world / "bench" / FILES[2], "toy-pairs")[0]
+    graded = judge.judge.grade_many([item.to_item()])[0]
+    compared = judge.judge.compare(
+        pair.instruction, pair.chosen, pair.rejected, pair.rubric, pair.reference_answer
+    )
+    return [
+        (
+            f"{item.instruction}\nResponse: {item.response}\nTrue score: {item.gold['gpt4'][0]:g}",
+            graded.verdicts[0].raw,
+        ),
+        (
+            f"{pair.instruction}\nA: {pair.chosen}\nB: {pair.rejected}\nTrue winner: A",
+            compared.verdicts[0].raw,
+        ),
+    ]
+
+
+def run_demo(
+    model: str | Path = DEFAULT_MODEL, out_dir: str | Path = "demo-out", *, seed: int = 2024, groups: int = 4
+) -> DemoResult:
+    """Run the demo (see the module docstring); ``groups`` toy tasks of five responses per family."""
+    from judgeforge.bench import ModeConfig, make_judge, run_bench
+    from judgeforge.bench.harness import safe_name
+    from judgeforge.toy.dataset import WorldSpec, write_world
+
+    model, out = Path(model), Path(out_dir)
+    if not (model / "config.json").is_file():
+        raise ConfigError(f"no toy judge at {model}; build it with `make toy-models`")
+    write_world(out / "world", WorldSpec(seed=seed, train_groups=1, test_groups=groups, pretrain_groups=1))
+    judge = lm_judge(model)
+    shown = examples(judge, out / "world")
+    judges = [judge, make_judge("length"), make_judge("rouge-l")]
+    paths = {name: str(out / "world" / "bench" / file) for name, file in zip(BENCHES, FILES)}
+    run_bench(
+        BENCHES, judges, out / "bench", requested_modes=["direct", "relative"],
+        config=ModeConfig(runs=1, seed=0), paths=paths, resamples=200,
+    )  # fmt: skip
+    metrics = {j.label: model_results(out / "bench", safe_name(j.label)) for j in judges}
+    return DemoResult(metrics=metrics, examples=shown, report=_report(out))
+
+
+def _report(out: Path) -> Path | None:
+    try:
+        from judgeforge.report import build_report
+    except ImportError:  # the report extra is optional; the markdown summary is always written
+        return None
+    return Path(build_report(str(out / "bench"), str(out / "report.html")))
+
+
+def family_rows(metrics: dict[str, dict[str, Any]], label: str) -> list[list[str]]:
+    """Rows of (test set, family, DA Pearson, DA parse %, PR accuracy %, PR parse %) for one judge."""
+    rows = []
+    for direct, pairs in zip(DIRECT, PAIRS):
+        res = metrics[label]
+        families = sorted(set(res[direct]["families"]) | set(res[pairs]["families"]))
+        for family in [*families, "overall"]:
+            da = res[direct]["overall"] if family == "overall" else res[direct]["families"].get(family, {})
+            pr = res[pairs]["overall"] if family == "overall" else res[pairs]["families"].get(family, {})
+            rows.append(
+                [
+                    DIRECT[direct],
+                    family,
+                    _num(da.get("pearson")),
+                    _num(da.get("parse_rate"), True),
+                    _num(pr.get("accuracy"), True),
+                    _num(pr.get("parse_rate"), True),
+                ]
+            )
+    return rows
+
+
+def _num(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "–"
+    return f"{100 * value:.0f}" if percent else f"{value:.2f}"
