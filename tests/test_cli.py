@@ -82,3 +82,17 @@ def test_demo_runs_and_says_it_uses_the_fake_backend() -> None:
     result = run_cli("demo")
     assert result.returncode == 0, result.stderr
     assert "fake" in result.stdout and "rice-good" in result.stdout
+
+
+def test_grade_applies_a_preset_unless_options_are_explicit(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    result = run_cli("grade", "examples/direct.jsonl", "-o", str(tmp_path / "a.jsonl"), "--preset", "m-prometheus-7b",
+                     cache=cache)  # fmt: skip
+    assert result.returncode == 2 and "needs a tokenizer" in result.stderr  # the preset chose 'tokenizer'
+    result = run_cli("grade", "examples/direct.jsonl", "-o", str(tmp_path / "b.jsonl"), "--preset", "m-prometheus-7b",
+                     "--chat-format", "none", "--quiet", cache=cache)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    result = run_cli(
+        "grade", "examples/direct.jsonl", "-o", str(tmp_path / "c.jsonl"), "--logprobs", cache=cache
+    )
+    assert result.returncode == 2 and "gives no token logprobs" in result.stderr

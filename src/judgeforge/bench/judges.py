@@ -92,6 +92,9 @@ def lm_judge(options: Mapping[str, Any]) -> BenchJudge:
         max_attempts=int(options.pop("max_attempts", 3)),
         backend_options=options.pop("backend_options", None),
         tokenizer=options.pop("tokenizer", None),
+        logprobs=bool(options.pop("logprobs", False)),
+        score_only=bool(options.pop("score_only", False)),
+        check_preset=options.pop("check_preset", True) is not False,
     )
     if options:
         raise ConfigError(f"unknown options for judge 'lm': {', '.join(sorted(options))}")

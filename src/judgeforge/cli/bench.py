@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from judgeforge.cli.common import add_backend_options, add_prompt_options, parse_sampling
+from judgeforge.cli.common import add_backend_options, add_prompt_options
 
 
 def register(subparsers: Any) -> None:
@@ -71,13 +71,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _lm_options(args: argparse.Namespace) -> dict[str, Any]:
-    from judgeforge.backends import parse_option_pairs
-    from judgeforge.cli.common import load_tokenizer
+    from judgeforge.cli.common import judge_options
 
-    return {
-        "template_set": args.template_set,
-        "chat_format": args.chat_format,
-        "tokenizer": load_tokenizer(args.tokenizer),
-        "sampling": parse_sampling(args.sampling) or None,
-        "backend_options": parse_option_pairs(args.backend_option) or None,
-    }
+    return {key: value or None for key, value in judge_options(args).items()}

@@ -90,6 +90,19 @@ def judge_settings(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def judge_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Every :class:`judgeforge.Judge` keyword set by the shared options (prompt, preset, backend, sampling,
+    logprob protocol), so that grade, serve and bench build their judge the same way."""
+    from judgeforge.backends import parse_option_pairs
+
+    return {
+        **judge_settings(args),
+        "sampling": parse_sampling(args.sampling),
+        "tokenizer": load_tokenizer(args.tokenizer),
+        "backend_options": parse_option_pairs(args.backend_option),
+    }
+
+
 def load_tokenizer(path: str | None) -> Any:
     if path is None:
         return None

@@ -50,8 +50,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from judgeforge.backends import parse_option_pairs
-    from judgeforge.cli.common import load_tokenizer, parse_sampling
+    from judgeforge.cli.common import judge_options
     from judgeforge.judge import Judge
     from judgeforge.rubrics import load_rubric
     from judgeforge.runner import RetryPolicy, RunOptions, run_grading
@@ -79,14 +78,10 @@ def run(args: argparse.Namespace) -> int:
         return run_ray(args, options)
     judge = Judge(
         args.backend,
-        args.template_set,
-        args.chat_format,
-        sampling=parse_sampling(args.sampling),
+        **judge_options(args),
         max_attempts=args.max_attempts,
         samples=args.samples,
         aggregate=args.aggregate,
-        tokenizer=load_tokenizer(args.tokenizer),
-        backend_options=parse_option_pairs(args.backend_option),
     )
     # Everything imported so far lives for the whole run: keeping it out of the cyclic GC's scans saves
     # ~25% CPU on fast backends (measured by benchmarks/runner_overhead.py).

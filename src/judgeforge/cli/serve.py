@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from judgeforge.cli.common import add_backend_options, add_prompt_options, load_tokenizer, parse_sampling
+from judgeforge.cli.common import add_backend_options, add_prompt_options, judge_options
 
 
 def register(subparsers: Any) -> None:
@@ -38,7 +38,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from judgeforge.backends import parse_option_pairs
     from judgeforge.errors import ConfigError
     from judgeforge.judge import Judge
     from judgeforge.serve import KeyChecker, ServeConfig, load_api_keys
@@ -56,15 +55,6 @@ def run(args: argparse.Namespace) -> int:
         retry_after_s=args.retry_after,
         public_docs=args.public_docs,
     )
-    judge = Judge(
-        args.backend,
-        args.template_set,
-        args.chat_format,
-        sampling=parse_sampling(args.sampling),
-        max_attempts=args.max_attempts,
-        samples=args.samples,
-        tokenizer=load_tokenizer(args.tokenizer),
-        backend_options=parse_option_pairs(args.backend_option),
-    )
+    judge = Judge(args.backend, **judge_options(args), max_attempts=args.max_attempts, samples=args.samples)
     serve(judge, host=args.host, port=args.port, config=config, keys=KeyChecker(keys) if keys else None)
     return 0

@@ -40,14 +40,17 @@ def add_ray_options(parser: argparse.ArgumentParser) -> None:
 def judge_spec(args: argparse.Namespace) -> JudgeSpec:
     """The judge of a ``grade``/``compare`` command line, as data each actor builds from."""
     from judgeforge.backends import parse_option_pairs
-    from judgeforge.cli.common import parse_sampling
+    from judgeforge.cli.common import judge_settings, parse_sampling
     from judgeforge.distributed.spec import JudgeSpec
 
+    settings = judge_settings(args)
     return JudgeSpec(
         backend=args.backend,
         backend_options=parse_option_pairs(args.backend_option),
-        template_set=args.template_set,
-        chat_format=args.chat_format,
+        template_set=settings["template_set"],
+        chat_format=settings["chat_format"],
+        logprobs=settings["logprobs"],
+        score_only=settings["score_only"],
         tokenizer=args.tokenizer,
         sampling=parse_sampling(args.sampling),
         max_attempts=args.max_attempts,
