@@ -78,6 +78,7 @@ def run_demo(
     from judgeforge.bench.harness import safe_name
     from judgeforge.toy.dataset import WorldSpec, write_world
 
+    _single_thread_unless_set()
     model, out = Path(model), Path(out_dir)
     if not (model / "config.json").is_file():
         raise ConfigError(f"no toy judge at {model}; build it with `make toy-models`")
@@ -92,6 +93,17 @@ def run_demo(
     )  # fmt: skip
     metrics = {j.label: model_results(out / "bench", safe_name(j.label)) for j in judges}
     return DemoResult(metrics=metrics, examples=shown, report=_report(out))
+
+
+def _single_thread_unless_set() -> None:
+    """One torch thread unless OMP_NUM_THREADS says otherwise: on a shared 2-core machine a preempted second
+    thread stalls every op (see judgeforge.toy.pipeline); the tiny model gains little from two."""
+    import os
+
+    if "OMP_NUM_THREADS" not in os.environ:
+        from judgeforge.lazy import require
+
+        require("torch", "hf").set_num_threads(1)
 
 
 def _report(out: Path) -> Path | None:
