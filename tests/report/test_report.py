@@ -180,3 +180,40 @@ def test_report_in_headless_chromium(kind: str, grading_run: Path, bench_run: Pa
         driver.save_screenshot(str(ARTIFACTS / f"report-{kind}.png"))  # type: ignore[attr-defined]
     finally:
         driver.quit()  # type: ignore[attr-defined]
+
+
+def test_report_flag_on_grade_bench_and_merge_sweep(tmp_path: Path, bench_run: Path) -> None:
+    out = tmp_path / "g.jsonl"
+    cli("grade", "examples/direct.jsonl", "-o", str(out), "--quiet", "--no-cache", "--report")
+    assert "<svg" in out.with_suffix(".html").read_text()
+    assert main(["bench", "score", str(bench_run)]) == 0  # re-score, then report via bench's own flag
+    bench_out = tmp_path / "bench"
+    assert main(["bench", "pairwise", "--data", f"pairwise={bench_run.parent / 'pairs.jsonl'}", "--judge", "length",
+                 "--resamples", "0", "-o", str(bench_out), "--report", str(tmp_path / "b.html")]) == 0  # fmt: skip
+    assert "pairwise (relative)" in (tmp_path / "b.html").read_text()
+    sweep_root = tmp_path / "sweep"
+    sweep_root.mkdir()
+    points = [
+        {"alpha": a, "density": None, "model_dir": f"m{a}", "toy_pearson": 0.5 + a / 4} for a in (0, 0.5, 1)
+    ]
+    (sweep_root / "points.json").write_text(json.dumps(points))
+    data = load_report_data(sweep_root)
+    assert data.kind == "sweep" and data.sections[0].lines["Score vs alpha"]["toy_pearson"][1] == (0.5, 0.625)
+
+
+def test_merge_sweep_report_flag(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    for name, value in (("da", 1.0), ("pr", 3.0)):
+        folder = tmp_path / name
+        folder.mkdir()
+        save_file({"w": torch.full((4, 4), value)}, str(folder / "model.safetensors"))
+        (folder / "config.json").write_text(json.dumps({"architectures": ["Toy"], "model_type": "toy"}))
+    config = tmp_path / "merge.yaml"
+    config.write_text(f"merge_method: linear\nmodels:\n  - model: {tmp_path / 'da'}\n    parameters: {{weight: 0.5}}\n"
+                      f"  - model: {tmp_path / 'pr'}\n    parameters: {{weight: 0.5}}\ndtype: float32\n")  # fmt: skip
+    root = tmp_path / "sweep"
+    assert main(["merge-sweep", str(config), str(root), "--alphas", "0,0.5,1", "--quiet", "--report"]) == 0
+    html = (root / "report.html").read_text()
+    assert "Merge sweep" in html and html.count("<tr>") >= 3

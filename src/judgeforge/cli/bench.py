@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
-from judgeforge.cli.common import add_backend_options, add_prompt_options
+from judgeforge.cli.common import (
+    add_backend_options,
+    add_prompt_options,
+    add_report_option,
+    write_report_if_asked,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -37,6 +43,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (0: no CIs)")
     add_prompt_options(parser)
     add_backend_options(parser)
+    add_report_option(parser)
     parser.set_defaults(func=run, backend=None)
 
 
@@ -67,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         paths=paths, limit=args.limit, resamples=args.resamples,
     )  # fmt: skip
     print(f"wrote {args.output}/summary.json and report.md", file=sys.stderr)
+    write_report_if_asked(args, args.output, Path(args.output) / "report.html")
     return 0
 
 

@@ -146,3 +146,24 @@ def open_output(path: str | None) -> IO[str]:
     if path is None or path == "-":
         return sys.stdout
     return Path(path).open("w", encoding="utf-8")
+
+
+def add_report_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--report",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="HTML",
+        help="write the HTML report at the end (default file: next to the output)",
+    )
+
+
+def write_report_if_asked(args: argparse.Namespace, source: str | Path, default: str | Path) -> None:
+    """``--report [HTML]``: write the report of ``source`` (to ``default`` when no file was given)."""
+    if args.report is None:
+        return
+    from judgeforge.report import build_report
+
+    path = build_report(source, args.report or default)
+    print(f"wrote report {path}", file=sys.stderr)

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from judgeforge.cli.common import add_backend_options, add_prompt_options
+from judgeforge.cli.common import add_backend_options, add_prompt_options, add_report_option
 from judgeforge.distributed.cli import add_ray_options
 
 
@@ -46,11 +46,12 @@ def register(subparsers: Any) -> None:
         add_prompt_options(parser)
         add_backend_options(parser)
         add_ray_options(parser)
+        add_report_option(parser)
         parser.set_defaults(func=run, mode=mode)
 
 
 def run(args: argparse.Namespace) -> int:
-    from judgeforge.cli.common import judge_options
+    from judgeforge.cli.common import judge_options, write_report_if_asked
     from judgeforge.judge import Judge
     from judgeforge.rubrics import load_rubric
     from judgeforge.runner import RetryPolicy, RunOptions, run_grading
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     report = run_grading(args.input, args.output, judge, options)
     if not args.quiet:
         _print_summary(report.summary, str(report.errors))
+    write_report_if_asked(args, report.output, report.output.with_suffix(".html"))
     return report.exit_code
 
 

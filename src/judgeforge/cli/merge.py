@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
+
+from judgeforge.cli.common import add_report_option, write_report_if_asked
 
 
 def _floats(text: str) -> list[float]:
@@ -49,6 +52,7 @@ def register(subparsers: Any) -> None:
     sweep.add_argument(
         "--bench", default=None, help="benchmark run on every point (a registered sweep bench)"
     )
+    add_report_option(sweep)
     sweep.set_defaults(func=run_sweep)
 
 
@@ -102,4 +106,5 @@ def run_sweep(args: argparse.Namespace) -> int:
     for p in points:
         metrics = " ".join(f"{k}={v:.4g}" for k, v in sorted(p.metrics.items()))
         print(f"{p.label}\t{p.model_dir}\t{metrics}".rstrip())
+    write_report_if_asked(args, args.out_root, Path(args.out_root) / "report.html")
     return 0
