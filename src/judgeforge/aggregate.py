@@ -25,6 +25,9 @@ def majority_score(scores: Sequence[int]) -> float:
 
 def aggregate_scores(verdicts: Sequence[Verdict], method: str) -> tuple[float | None, float | None]:
     """(aggregate score, agreement) over the successful verdicts; agreement = share equal to the mode."""
+    if len(verdicts) == 1:  # the common case: one sample needs no counting
+        score = verdicts[0].score
+        return (None, None) if score is None else (float(score), 1.0)
     scores = [v.score for v in verdicts if v.score is not None]
     if not scores:
         return None, None

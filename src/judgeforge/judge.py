@@ -171,7 +171,11 @@ class Judge:
         else:
             per_sample = [await self._sample(prompts, index) for index in range(self.samples)]
         verdicts_by_item = [tuple(sample[i][0] for sample in per_sample) for i in range(len(prompts))]
-        usage_by_item = [_sum_usage(sample[i][1] for sample in per_sample) for i in range(len(prompts))]
+        usage_by_item = (
+            [sample[1] for sample in per_sample[0]]
+            if len(per_sample) == 1
+            else [_sum_usage(sample[i][1] for sample in per_sample) for i in range(len(prompts))]
+        )
         judgments = [
             self._judgment(item_id, prompt.mode, verdicts, usage)
             for item_id, prompt, verdicts, usage in zip(ids, prompts, verdicts_by_item, usage_by_item)
@@ -190,7 +194,7 @@ class Judge:
             still_pending = []
             for position, index in enumerate(pending):
                 verdict, usage = self._read(prompts[index].mode, outcome, position, attempt)
-                results[index] = (verdict, _add_usage(results[index][1], usage))
+                results[index] = (verdict, _add_usage(results[index][1], usage) if attempt else usage)
                 if not verdict.ok:
                     still_pending.append(index)
             pending = still_pending
@@ -212,7 +216,9 @@ class Judge:
         if isinstance(outcome, BackendError):
             return Verdict(failure=f"backend error: {outcome}", attempts=attempt + 1), Usage()
         completion = outcome[position]
-        verdict = self.parse(completion.text, mode).model_copy(update={"attempts": attempt + 1})
+        verdict = self.parse(completion.text, mode)
+        if attempt:  # parsers report attempts=1; only regenerations need a copy
+            verdict = verdict.model_copy(update={"attempts": attempt + 1})
         if self.logprobs:
             verdict = with_distribution(verdict, feedback_distribution(completion, mode))
         return verdict, completion.usage
@@ -225,20 +231,16 @@ class Judge:
             failure = verdicts[-1].failure
         if mode == "absolute":
             score, agreement = aggregate_scores(verdicts, self.aggregate)
-            return Judgment(
-                item_id=item_id,
-                mode=mode,
-                verdicts=verdicts,
-                score=score,
-                agreement=agreement,
-                failure=failure,
-                usage=usage,
-            )
-        winner, agreement = aggregate_winners(verdicts)
-        return Judgment(
+            winner = None
+        else:
+            score = None
+            winner, agreement = aggregate_winners(verdicts)
+        # trusted(): every field was built above from typed parts (verdicts are already records).
+        return Judgment.trusted(
             item_id=item_id,
             mode=mode,
             verdicts=verdicts,
+            score=score,
             winner=winner,
             agreement=agreement,
             failure=failure,
@@ -261,7 +263,7 @@ def _warn_on_preset_mismatch(backend: Backend, renderer: PromptRenderer) -> None
 
 
 def _add_usage(left: Usage, right: Usage) -> Usage:
-    return Usage(
+    return Usage.trusted(
         prompt_tokens=left.prompt_tokens + right.prompt_tokens,
         completion_tokens=left.completion_tokens + right.completion_tokens,
     )

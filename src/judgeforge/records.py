@@ -6,7 +6,9 @@ from it) -> Judgment (all verdicts of one item and their aggregate).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from functools import cache
+from typing import Any, Literal, Self, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +19,42 @@ SCORE_LEVELS = (1, 2, 3, 4, 5)
 
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def trusted(cls, **values: Any) -> Self:
+        """Build a record from values our own code produced and typed, without validation.
+
+        For the grading hot path only (a few records per graded item); equivalent to ``model_construct``
+        for these plain records, at a fraction of its cost. Anything from users goes through validation.
+        """
+        plain, factories = _defaults(cls)
+        record = cls.__new__(cls)
+        fields = (
+            {**plain, **{name: factory() for name, factory in factories}, **values}
+            if factories
+            else {**plain, **values}
+        )
+        _set(record, "__dict__", fields)
+        _set(record, "__pydantic_fields_set__", set(values))
+        _set(record, "__pydantic_extra__", None)
+        _set(record, "__pydantic_private__", None)
+        return record
+
+
+_set = object.__setattr__
+
+
+@cache
+def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
+    """(plain defaults, default factories) of a record class's optional fields."""
+    plain: dict[str, Any] = {}
+    factories = []
+    for name, field in cls.model_fields.items():
+        if field.default_factory is not None:
+            factories.append((name, cast(Callable[[], Any], field.default_factory)))
+        elif not field.is_required():
+            plain[name] = field.default
+    return plain, tuple(factories)
 
 
 class Rubric(Record):

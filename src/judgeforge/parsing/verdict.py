@@ -63,12 +63,10 @@ def _verdict_from(mode: Mode, verdict_text: str, feedback: str, raw: str, where:
     value, failure = _read_value(mode, line)
     if failure is not None:
         return Verdict(feedback=clean_feedback(feedback), failure=f"{failure} {where}: {line!r}", raw=raw)
-    # model_construct: value is already checked against ALLOWED; this is the grading hot path.
+    # trusted(): value is already checked against ALLOWED; this is the grading hot path.
     if mode == "absolute":
-        return Verdict.model_construct(score=int(value), feedback=clean_feedback(feedback), raw=raw)
-    return Verdict.model_construct(
-        winner="A" if value == "A" else "B", feedback=clean_feedback(feedback), raw=raw
-    )
+        return Verdict.trusted(score=int(value), feedback=clean_feedback(feedback), raw=raw)
+    return Verdict.trusted(winner="A" if value == "A" else "B", feedback=clean_feedback(feedback), raw=raw)
 
 
 def _first_line(text: str) -> str:

@@ -47,14 +47,14 @@ class PromptRenderer:
         return self._prompt("relative", system, user)
 
     def _prompt(self, mode: Mode, system: str, user: str) -> Prompt:
-        # model_construct: the fields are built right here from typed parts, and this runs once per item
+        # trusted(): the fields are built right here from typed parts, and this runs once per item
         # on the grading hot path, where validation would cost more than the rendering itself.
-        return Prompt.model_construct(
+        return Prompt.trusted(
             mode=mode,
             template=self.template_set.name,
             messages=(
-                Message.model_construct(role="system", content=system),
-                Message.model_construct(role="user", content=user),
+                Message.trusted(role="system", content=system),
+                Message.trusted(role="user", content=user),
             ),
             text=self._chat_format(system, user, self.tokenizer),
         )
