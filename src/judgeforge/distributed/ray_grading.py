@@ -19,7 +19,6 @@ import json
 import math
 import os
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from judgeforge.distributed.spec import JudgeSpec
 from judgeforge.distributed.spool import SpoolCounts, spool_pending
 from judgeforge.distributed.worker import RESULT, JudgeWorker
-from judgeforge.errors import BackendError, ConfigError
+from judgeforge.errors import BackendError
 from judgeforge.lazy import require
-from judgeforge.runner.api import RunReport
+from judgeforge.runner.api import RunReport, check_same_settings, timestamp
 from judgeforge.runner.engine import sibling
 from judgeforge.runner.options import RunOptions
 from judgeforge.runner.output import LineWriter, Scan, compact, scan_output
@@ -104,7 +103,7 @@ def run_grading_on_ray(
     out = Path(output)
     manifest_path, summary_path = sibling(out, ".manifest.json"), sibling(out, ".summary.json")
     manifest = _manifest(spec, options, ray_options, str(source))
-    _check_same_settings(out, manifest_path, manifest["settings_hash"])
+    check_same_settings(out, manifest_path, manifest["settings_hash"])
     summary = SummaryAccumulator()
     scan = scan_output(out, retry_failed=options.retry_failed, sink=summary.add)
     skip = scan.done - scan.failed if options.retry_failed else scan.done
@@ -124,7 +123,7 @@ def run_grading_on_ray(
     if options.retry_failed and scan.failed:
         compact(out)
     report = _summary(summary, counts, sinks, scan, options, ray_options, time.perf_counter() - started)
-    manifest["end"] = _timestamp()
+    manifest["end"] = timestamp()
     _write_json(manifest_path, manifest)
     _write_json(summary_path, report)
     return RunReport(
@@ -207,24 +206,9 @@ def _manifest(spec: JudgeSpec, options: RunOptions, ray_options: RayOptions, sou
         "rubric": None if options.rubric is None else options.rubric.criteria,
         "versions": {**package_versions(), **_ray_version()},
         "settings_hash": "ray-" + hashlib.sha256(blob.encode()).hexdigest()[:16],
-        "start": _timestamp(),
+        "start": timestamp(),
         "end": None,
     }
-
-
-def _check_same_settings(out: Path, manifest_path: Path, settings_hash: str) -> None:
-    """Refuse to append to results produced by another judge (or by a local run, whose hash differs)."""
-    if not out.exists() or out.stat().st_size == 0 or not manifest_path.exists():
-        return
-    try:
-        previous = json.loads(manifest_path.read_text(encoding="utf-8")).get("settings_hash")
-    except (OSError, json.JSONDecodeError):
-        return
-    if previous is not None and previous != settings_hash:
-        raise ConfigError(
-            f"{out} was produced with other settings (judge, mode, or a local run); "
-            "write to a new output file or delete it"
-        )
 
 
 def _summary(
@@ -265,7 +249,3 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     os.replace(temporary, path)
-
-
-def _timestamp() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -67,7 +67,7 @@ async def arun_grading(
     out = Path(output)
     manifest_path, summary_path = sibling(out, ".manifest.json"), sibling(out, ".summary.json")
     manifest = _manifest(judge, options, str(source))
-    _check_same_settings(out, manifest_path, manifest["settings_hash"])
+    check_same_settings(out, manifest_path, manifest["settings_hash"])
     summary = SummaryAccumulator()
     scan = scan_output(out, retry_failed=options.retry_failed, sink=summary.add)
     skip = scan.done - scan.failed if options.retry_failed else scan.done
@@ -94,7 +94,7 @@ async def arun_grading(
     if options.retry_failed and scan.failed:
         compact(out)
     report = _summary(summary, counters, scan, backend, options, elapsed)
-    manifest["end"] = _timestamp()
+    manifest["end"] = timestamp()
     _write_json(manifest_path, manifest)
     _write_json(summary_path, report)
     return RunReport(
@@ -137,13 +137,16 @@ def _manifest(judge: Judge, options: RunOptions, source: str) -> dict[str, Any]:
         "versions": package_versions(),
         "settings_hash": hashlib.sha256(blob.encode()).hexdigest()[:16],
         "cache_context": json.dumps(context, sort_keys=True),
-        "start": _timestamp(),
+        "start": timestamp(),
         "end": None,
     }
 
 
-def _check_same_settings(out: Path, manifest_path: Path, settings_hash: str) -> None:
-    """Refuse to append to results produced with other settings (the file would mix two judges)."""
+def check_same_settings(out: Path, manifest_path: Path, settings_hash: str) -> None:
+    """Refuse to append to results produced with other settings (the file would mix two judges).
+
+    Local and Ray runs hash their settings differently, so neither appends to the other's output.
+    """
     if not out.exists() or out.stat().st_size == 0 or not manifest_path.exists():
         return
     try:
@@ -152,7 +155,8 @@ def _check_same_settings(out: Path, manifest_path: Path, settings_hash: str) -> 
         return
     if previous is not None and previous != settings_hash:
         raise ConfigError(
-            f"{out} was produced with other settings (backend, template set, sampling, samples or mode); "
+            f"{out} was produced with other settings (backend, template set, sampling, samples, mode, or "
+            "another executor: local or Ray); "
             "write to a new output file or delete it"
         )
 
@@ -193,5 +197,5 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def _timestamp() -> str:
+def timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
