@@ -1,4 +1,4 @@
-"""``judgeforge demo``: the main job of ``make demo``: the committed toy judge, end to end (see toy.demo)."""
+"""``judgeforge demo``: the main job of ``make demo``: the committed toy judges, end to end (see toy.demo)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Any
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "demo", help="grade fresh toy items with the committed toy judge, end to end"
+        "demo", help="grade fresh toy items with the committed toy judges, end to end"
     )
     parser.add_argument(
-        "--model", default="toy/models/merged", help="judge checkpoint (default: the merged one)"
+        "--model",
+        action="append",
+        default=None,
+        help="judge checkpoint (repeatable; default: the committed merged, joint, DA and PR toy judges)",
     )
     parser.add_argument("-o", "--output", default="demo-out", help="output folder (bench results, report)")
     parser.add_argument("--groups", type=int, default=4, help="toy tasks (of 5 responses) per family")
@@ -23,17 +26,17 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from judgeforge.toy.demo import LABEL, family_rows, run_demo
+    from judgeforge.toy.demo import DEFAULT_MODELS, family_rows, run_demo
 
     console = Console()
+    models = args.model or list(DEFAULT_MODELS)
     console.print(
-        f"[bold]judgeforge demo[/bold]: the committed toy judge [cyan]{args.model}[/cyan] (a merge of a "
-        "direct-assessment and a pairwise judge, ~0.3M parameters) on fresh toy items whose true verdicts "
-        "are known, through the in-process transformers backend."
+        f"[bold]judgeforge demo[/bold]: the committed toy judges ({', '.join(models)}; ~0.26M parameters "
+        "each) on fresh toy items whose true verdicts are known, through the in-process transformers backend."
     )
-    result = run_demo(args.model, args.output, seed=args.seed, groups=args.groups)
+    result = run_demo(models, args.output, seed=args.seed, groups=args.groups)
     for shown, output in result.examples:
-        console.print(f"\n[bold]Input[/bold]\n{shown}\n[bold]Judge output[/bold]\n{output}")
+        console.print(f"\n[bold]Input[/bold]\n{shown}\n[bold]Judge output ({models[0]})[/bold]\n{output}")
     for label in result.metrics:
         table = Table(
             "test set", "family", "DA Pearson", "DA parse %", "PR acc %", "PR parse %", title=f"\n{label}"
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if result.report is not None:
         console.print(f"HTML report: {result.report}")
     console.print(
-        f"[dim]{LABEL}: the LM judge; length and rouge-l: trivial baselines. "
-        "Families and what this scale can learn: docs/toy_reproduction.md[/dim]"
+        "[dim]toy-*: the LM judges (merged = linear DA+PR at alpha 0.5); length and rouge-l: trivial "
+        "baselines. What this scale learns, and why the merge breaks: docs/toy_reproduction.md[/dim]"
     )
     return 0

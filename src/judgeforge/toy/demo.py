@@ -1,15 +1,16 @@
 """``judgeforge demo``: the committed toy judge, end to end, on fresh toy items.
 
-1. generate toy items the judge has never seen (a seed other than the training one);
-2. grade one item and compare one pair with the committed merged judge through the in-process
-   ``transformers`` backend, showing its feedback;
-3. run a small benchmark (the four toy test sets) with the same judge plus two trivial baselines (response
-   length, ROUGE-L against the reference) through the bench harness;
+1. generate toy items the judges have never seen (a seed other than the training one);
+2. grade one item and compare one pair with the committed merged judge (DA + PR, linear, alpha 0.5) through
+   the in-process ``transformers`` backend, showing its raw output;
+3. run a small benchmark (the four toy test sets) with the merged judge, the joint, DA and PR judges it is
+   compared with, and two trivial baselines (response length, ROUGE-L against the reference);
 4. print per-family numbers against the known true scores and write the HTML report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,10 @@ from typing import Any
 from judgeforge.errors import ConfigError
 from judgeforge.toy.results import DIRECT, PAIRS, model_results
 
-DEFAULT_MODEL = "toy/models/merged"
+DEFAULT_MODELS = ("toy/models/merged", "toy/models/joint", "toy/models/da", "toy/models/pr")
 BENCHES = ("toy-direct", "toy-direct-heldout", "toy-pairs", "toy-pairs-heldout")
 FILES = ("toy_direct.json", "toy_direct_heldout.json", "toy_pairs.json", "toy_pairs_heldout.json")
 SAMPLING = {"temperature": 0.0, "repetition_penalty": 1.0, "max_tokens": 200}
-LABEL = "toy-merged"
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,13 @@ class DemoResult:
 
 
 def lm_judge(model: Path) -> Any:
-    """The bench harness's LM judge on the committed model (greedy, the model's chat template)."""
+    """The bench harness's LM judge on a committed model (greedy, the model's chat template), labelled
+    ``toy-<folder name>``."""
     from judgeforge.bench.judges import make_judge
     from judgeforge.cli.common import load_tokenizer
 
     return make_judge(
-        f"lm:label={LABEL}",
+        f"lm:label=toy-{model.name}",
         backend="transformers",
         backend_options={"model": str(model), "batch_size": 64, "dtype": "float32"},
         chat_format="tokenizer",
@@ -71,21 +72,28 @@ def examples(judge: Any, world: Path) -> list[tuple[str, str]]:
 
 
 def run_demo(
-    model: str | Path = DEFAULT_MODEL, out_dir: str | Path = "demo-out", *, seed: int = 2024, groups: int = 4
+    models: Sequence[str | Path] = DEFAULT_MODELS,
+    out_dir: str | Path = "demo-out",
+    *,
+    seed: int = 2024,
+    groups: int = 4,
 ) -> DemoResult:
-    """Run the demo (see the module docstring); ``groups`` toy tasks of five responses per family."""
+    """Run the demo (see the module docstring); ``groups`` toy tasks of five responses per family.
+
+    The examples come from the first model; every model and the baselines run the small benchmark."""
     from judgeforge.bench import ModeConfig, make_judge, run_bench
     from judgeforge.bench.harness import safe_name
     from judgeforge.toy.dataset import WorldSpec, write_world
 
     _single_thread_unless_set()
-    model, out = Path(model), Path(out_dir)
-    if not (model / "config.json").is_file():
-        raise ConfigError(f"no toy judge at {model}; build it with `make toy-models`")
+    folders, out = [Path(model) for model in models], Path(out_dir)
+    for model in folders:
+        if not (model / "config.json").is_file():
+            raise ConfigError(f"no toy judge at {model}; build it with `make toy-models`")
     write_world(out / "world", WorldSpec(seed=seed, train_groups=1, test_groups=groups, pretrain_groups=1))
-    judge = lm_judge(model)
-    shown = examples(judge, out / "world")
-    judges = [judge, make_judge("length"), make_judge("rouge-l")]
+    lm_judges = [lm_judge(model) for model in folders]
+    shown = examples(lm_judges[0], out / "world")
+    judges = [*lm_judges, make_judge("length"), make_judge("rouge-l")]
     paths = {name: str(out / "world" / "bench" / file) for name, file in zip(BENCHES, FILES)}
     run_bench(
         BENCHES, judges, out / "bench", requested_modes=["direct", "relative"],

@@ -57,12 +57,22 @@ class Pipeline:
         env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
         result = subprocess.run(command, check=False, env=env)
         self.timings[step] = round(time.monotonic() - started, 1)
+        self._save_timings()
         if result.returncode != 0:
             raise ConfigError(f"toy pipeline step '{step}' failed (exit {result.returncode})")
 
+    def _save_timings(self) -> None:
+        """Merge this run's step times into ``root/timings.json`` (a partial rerun keeps the other steps)."""
+        path = self.root / "timings.json"
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        path.write_text(json.dumps({**saved, **self.timings}, indent=2) + "\n", encoding="utf-8")
+
     def config(self, name: str) -> str:
         """The config copied under ``root/configs`` with ``toy/build`` replaced by ``root``."""
-        text = (self.configs / name).read_text(encoding="utf-8").replace(DEFAULT_ROOT, str(self.root))
+        # Absolute: merge configs resolve model paths relative to the config file's folder.
+        text = (
+            (self.configs / name).read_text(encoding="utf-8").replace(DEFAULT_ROOT, str(self.root.resolve()))
+        )
         target = self.root / "configs" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
@@ -190,8 +200,10 @@ class Pipeline:
         if "bench" in wanted:
             for label, model in self.models().items():
                 self.bench(label, model)
-        self.timings["total"] = round(time.monotonic() - started, 1)
-        (self.root / "timings.json").write_text(json.dumps(self.timings, indent=2) + "\n", encoding="utf-8")
+        self.timings["total" if not steps else "total (" + "+".join(steps) + ")"] = round(
+            time.monotonic() - started, 1
+        )
+        self._save_timings()
         if "results" in wanted:
             collect_results(self.root, list(self.models()), self.root / "results.json")
             self.commit_models()
