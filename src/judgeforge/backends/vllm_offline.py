@@ -113,8 +113,13 @@ class VLLMBackend(Backend):
         choice = output.outputs[0]
         logprobs = None
         if choice.logprobs is not None:
+            # The stop token (EOS) is in token_ids but not in the text: its logprob entry is dropped so the
+            # entries spell the text exactly, as the other backends' do.
+            eos = self.tokenizer.eos_token_id
             logprobs = tuple(
-                _token_logprob(token, step) for token, step in zip(choice.token_ids, choice.logprobs)
+                _token_logprob(token, step)
+                for token, step in zip(choice.token_ids, choice.logprobs)
+                if token != eos
             )
         return Completion(
             text=choice.text,
