@@ -78,10 +78,15 @@ def test_render_with_tokenizer_chat_format_joins_rejected_system_role(tmp_path: 
     assert line["text"] == f"<s>[INST] {line['system']}\n\n{line['user']} [/INST]"
 
 
-def test_demo_runs_and_says_it_uses_the_fake_backend() -> None:
-    result = run_cli("demo")
+def test_demo_grades_with_a_committed_toy_judge(tmp_path: Path) -> None:
+    result = run_cli(
+        "demo", "--model", "toy/models/da", "--groups", "1", "-o", str(tmp_path), cache=tmp_path / "c"
+    )
     assert result.returncode == 0, result.stderr
-    assert "fake" in result.stdout and "rice-good" in result.stdout
+    for family in ("arithmetic", "format", "keywords", "ordering", "opposites"):
+        assert family in result.stdout
+    assert "DA Pearson" in result.stdout
+    assert (tmp_path / "report.html").is_file()
 
 
 def test_grade_applies_a_preset_unless_options_are_explicit(tmp_path: Path) -> None:
