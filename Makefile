@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0 -c $(CONSTRAINTS)
 	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PIP) install -q -c $(CONSTRAINTS) -e ".[$(EXTRAS)]"
+	# llama.cpp's GGUF converter ships only in the llama-cpp-python sdist: fetched here, at install time,
+	# so that no test downloads anything.
+	$(PY) -c "from judgeforge.backends.gguf import llama_cpp_source; print(llama_cpp_source())"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
