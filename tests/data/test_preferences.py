@@ -135,7 +135,7 @@ def test_teacher_failures_are_retried_then_dropped(tmp_path: Path) -> None:
     assert summary.built == 20 and summary.dropped == 0
     out2 = tmp_path / "prefs2.jsonl"
     broken = create_backend("fake", {"fail_rate": "1"})
-    summary = build_preferences(source, out2, broken, max_attempts=2)
+    summary = build_preferences(source, out2, broken, max_attempts=2, use_cache=False)
     assert summary.built == 0 and summary.dropped == 20
     assert summary.drop_reasons == {"teacher output empty or failed": 20}
 
@@ -184,3 +184,14 @@ def test_loader_accepts_parquet(tmp_path: Path) -> None:
     pd.DataFrame(feedback_rows(2)).to_parquet(path)
     records, errors = load_feedback_collection(path)
     assert len(records) == 10 and errors == []
+
+
+def test_teacher_completions_are_cached_across_builds(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "feedback.jsonl", feedback_rows(2))
+    first = build_preferences(source, tmp_path / "a.jsonl", create_backend("fake"), seed=1)
+    broken = create_backend("fake", {"fail_rate": "1"})  # same model identity, every call fails
+    again = build_preferences(source, tmp_path / "b.jsonl", broken, seed=1, max_attempts=1)
+    assert first.built == again.built == 20 and again.dropped == 0
+    assert read_jsonl(tmp_path / "a.jsonl") == read_jsonl(tmp_path / "b.jsonl")
+    other_seed = build_preferences(source, tmp_path / "c.jsonl", broken, seed=2, max_attempts=1)
+    assert other_seed.built == 0 and other_seed.dropped == 20

@@ -25,6 +25,10 @@ def register(subparsers: Any) -> None:
         "--max-attempts", type=int, default=3, help="teacher retries before a pair is dropped"
     )
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the completion cache")
+    parser.add_argument(
+        "--cache", default=None, help="cache file (default: the runner's, ~/.cache/judgeforge)"
+    )
     parser.add_argument("--export-dataset", default=None, metavar="DIR", help="also save a DatasetDict here")
     parser.add_argument("--test-size", type=float, default=0.1, help="test share of the exported split")
     parser.set_defaults(func=run)
@@ -43,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         max_attempts=args.max_attempts,
         batch_size=args.batch_size,
+        use_cache=not args.no_cache,
+        cache_path=args.cache,
     )
     print(json.dumps(summary.model_dump(), indent=2, ensure_ascii=False))
     if args.export_dataset:

@@ -19,10 +19,13 @@ from typing import Any
 from judgeforge.backends import Backend
 from judgeforge.data.feedback import load_feedback_collection
 from judgeforge.data.pairing import GroupReport, PreferencePair, build_pairs
-from judgeforge.data.teacher import clean_teacher_feedback, teacher_prompt
+from judgeforge.data.teacher import clean_teacher_feedback, teacher_prompt, teacher_template
 from judgeforge.errors import BackendError, InputError
 from judgeforge.prompts import TemplateSet, get_template_set
 from judgeforge.records import PairItem, Record
+from judgeforge.runner.backend import RunBackend
+from judgeforge.runner.cache import CompletionCache
+from judgeforge.runner.options import RetryPolicy, default_cache_path
 from judgeforge.sampling import SamplingParams
 
 
@@ -118,8 +121,15 @@ def build_preferences(
     sampling: SamplingParams | None = None,
     max_attempts: int = 3,
     batch_size: int = 32,
+    use_cache: bool = True,
+    cache_path: str | Path | None = None,
 ) -> BuildSummary:
-    """Build the Preference Collection into ``out`` (JSONL; bad rows into ``out.errors.jsonl``)."""
+    """Build the Preference Collection into ``out`` (JSONL; bad rows into ``out.errors.jsonl``).
+
+    Teacher completions go through the batch runner's completion cache (``cache_path``, default the
+    runner's), keyed by the teacher's identity, the teacher prompt and the sampling parameters, so a rebuild
+    (another output file, another export) reuses identical teacher work; ``use_cache=False`` turns it off.
+    """
     template_set = get_template_set(template_set)
     out = Path(out)
     records, errors = load_feedback_collection(feedback_source)
@@ -128,10 +138,29 @@ def build_preferences(
     done = done_pair_ids(out)
     todo = [pair for pair in pairs if pair.pair_id not in done]
     params = (sampling or SamplingParams()).model_copy(update={"seed": seed})
-    dropped = asyncio.run(_build(teacher, todo, out, template_set, params, max_attempts, batch_size))
+    cached, cache = _cached_teacher(teacher, template_set, use_cache, cache_path)
+    try:
+        dropped = asyncio.run(_build(cached, todo, out, template_set, params, max_attempts, batch_size))
+    finally:
+        if cache is not None:
+            cache.close()
     return _summary(
         len(records) + len(errors), len(errors), report, len(todo) - dropped, len(pairs) - len(todo), dropped
     )
+
+
+def _cached_teacher(
+    teacher: Backend, template_set: TemplateSet, use_cache: bool, cache_path: str | Path | None
+) -> tuple[Backend, CompletionCache | None]:
+    """The teacher behind the runner's completion cache (no extra retries: the builder has its own)."""
+    if not use_cache:
+        return teacher, None
+    cache = CompletionCache(Path(cache_path) if cache_path else default_cache_path())
+    context = json.dumps(
+        {"teacher": teacher.identity(), "prompt": teacher_template(), "system": template_set.system_prompts},
+        sort_keys=True,
+    )
+    return RunBackend(teacher, cache, context, RetryPolicy(retries=0)), cache
 
 
 async def _build(
