@@ -18,6 +18,7 @@ backends.register_lazy("openai_pool", "judgeforge.backends.pool:EndpointPoolBack
 backends.register_lazy("transformers", "judgeforge.backends.hf:TransformersBackend")
 backends.register_lazy("llama_cpp", "judgeforge.backends.llamacpp:LlamaCppBackend")
 backends.register_lazy("vllm", "judgeforge.backends.vllm_offline:VLLMBackend")
+backends.register_lazy("ray", "judgeforge.distributed.ray_backend:RayPoolBackend")
 backends.register_lazy("toy-teacher", "judgeforge.toy.teacher:ToyTeacherBackend")
 
 

@@ -18,6 +18,7 @@ from judgeforge.cli.common import (
     add_report_option,
     write_report_if_asked,
 )
+from judgeforge.distributed.cli import add_ray_options
 
 
 def register(subparsers: Any) -> None:
@@ -44,6 +45,7 @@ def register(subparsers: Any) -> None:
     add_prompt_options(parser)
     add_backend_options(parser)
     add_report_option(parser)
+    add_ray_options(parser)
     parser.set_defaults(func=run, backend=None)
 
 
@@ -64,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     judges = [make_judge(spec) for spec in args.judge]
     if args.backend is not None:
-        judges.insert(0, make_judge(f"lm:backend={args.backend}", **_lm_options(args)))
+        backend = "ray" if args.ray is not None else args.backend
+        judges.insert(0, make_judge(f"lm:backend={backend}", **_lm_options(args)))
     if not judges:
         raise ConfigError("give at least one --judge or a --backend")
     paths = dict(pair.split("=", 1) for pair in args.data if "=" in pair)
@@ -81,4 +84,17 @@ def run(args: argparse.Namespace) -> int:
 def _lm_options(args: argparse.Namespace) -> dict[str, Any]:
     from judgeforge.cli.common import judge_options
 
-    return {key: value or None for key, value in judge_options(args).items()}
+    options = judge_options(args)
+    if args.ray is not None:  # the LM judge's generation on Ray actors, each holding its own backend
+        from judgeforge.distributed.cli import LOCAL
+
+        options["backend_options"] = {
+            "backend": args.backend,
+            "backend_options": options["backend_options"],
+            "actors": args.ray_actors,
+            "cpus_per_actor": args.ray_cpus_per_actor,
+            "gpus_per_actor": args.ray_gpus_per_actor,
+            "num_cpus": args.ray_num_cpus,
+            "address": None if args.ray == LOCAL else args.ray,
+        }
+    return {key: value or None for key, value in options.items()}
