@@ -20,7 +20,7 @@ from typing import Any
 from judgeforge.lazy import require
 from judgeforge.prompts.chat import joined_user_turn
 from judgeforge.toy.corpus import Document
-from judgeforge.toy.tiny import train_tokenizer
+from judgeforge.toy.tiny import init_llama, train_tokenizer
 
 
 @dataclass(frozen=True)
@@ -70,25 +70,15 @@ def build_tokenizer(texts: Sequence[str], phrases: Sequence[str], vocab_size: in
 
 def build_model(tokenizer: Any, shape: ModelShape, seed: int) -> Any:
     """A randomly initialised Llama sized by ``shape`` for ``tokenizer``."""
-    torch = require("torch", "hf")
-    transformers = require("transformers", "hf")
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer),
+    return init_llama(
+        tokenizer,
         hidden_size=shape.hidden_size,
         intermediate_size=shape.intermediate_size,
-        num_hidden_layers=shape.num_layers,
-        num_attention_heads=shape.num_heads,
-        num_key_value_heads=max(1, shape.num_heads // 2),
-        max_position_embeddings=shape.max_positions,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=False,
+        num_layers=shape.num_layers,
+        num_heads=shape.num_heads,
+        max_positions=shape.max_positions,
+        seed=seed,
     )
-    torch.manual_seed(seed)
-    model = transformers.LlamaForCausalLM(config)
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return model
 
 
 def encode(

@@ -73,14 +73,39 @@ def build_tiny_model(
     seed: int = 0,
 ) -> Path:
     """Write a randomly initialised tiny Llama + tokenizer (safetensors) to ``out_dir``; return the path."""
-    torch = require("torch", "hf")
-    transformers = require("transformers", "hf")
     out = Path(out_dir)
     tokenizer = train_tokenizer(default_corpus() if texts is None else texts, vocab_size)
+    model = init_llama(
+        tokenizer,
+        hidden_size=hidden_size,
+        intermediate_size=hidden_size * 2,
+        num_layers=num_layers,
+        num_heads=num_heads,
+        max_positions=max_positions,
+        seed=seed,
+    )
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def init_llama(
+    tokenizer: Any,
+    *,
+    hidden_size: int,
+    intermediate_size: int,
+    num_layers: int,
+    num_heads: int,
+    max_positions: int,
+    seed: int,
+) -> Any:
+    """A randomly initialised (seeded) Llama for ``tokenizer``: grouped-query attention with half the heads."""
+    torch = require("torch", "hf")
+    transformers = require("transformers", "hf")
     config = transformers.LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
-        intermediate_size=hidden_size * 2,
+        intermediate_size=intermediate_size,
         num_hidden_layers=num_layers,
         num_attention_heads=num_heads,
         num_key_value_heads=max(1, num_heads // 2),
@@ -93,6 +118,4 @@ def build_tiny_model(
     torch.manual_seed(seed)
     model = transformers.LlamaForCausalLM(config)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
-    return out
+    return model
