@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -89,20 +89,12 @@ class OpenAICompatBackend(Backend):
 
     async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         client, semaphore = self._session()
-        results: list[Completion | None] = [None] * len(prompts)
 
-        async def one(index: int, prompt: Prompt) -> None:
+        async def one(prompt: Prompt) -> Completion:
             async with semaphore:
-                results[index] = await self._request_with_retries(client, prompt, params)
+                return await self._request_with_retries(client, prompt, params)
 
-        # A TaskGroup cancels the sibling requests as soon as one fails for good; callers get that error.
-        try:
-            async with asyncio.TaskGroup() as group:
-                for index, prompt in enumerate(prompts):
-                    group.create_task(one(index, prompt))
-        except* BackendError as group_error:
-            raise group_error.exceptions[0] from None
-        return [result for result in results if result is not None]
+        return await request_all(prompts, one)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -233,3 +225,24 @@ def _error_text(response: httpx.Response) -> str:
             return str(error.get("message", error))[:300]
         return str(error)[:300]
     return str(payload)[:300]
+
+
+async def request_all(
+    prompts: Sequence[Prompt], request: Callable[[Prompt], Awaitable[Completion]]
+) -> list[Completion]:
+    """``request`` for every prompt concurrently, results in prompt order.
+
+    A TaskGroup cancels the sibling requests as soon as one fails for good; callers get that error.
+    """
+    results: list[Completion | None] = [None] * len(prompts)
+
+    async def one(index: int, prompt: Prompt) -> None:
+        results[index] = await request(prompt)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for index, prompt in enumerate(prompts):
+                group.create_task(one(index, prompt))
+    except* BackendError as group_error:
+        raise group_error.exceptions[0] from None
+    return [result for result in results if result is not None]

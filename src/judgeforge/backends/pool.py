@@ -34,7 +34,7 @@ import httpx
 from pydantic import Field, field_validator, model_validator
 
 from judgeforge.backends.base import Backend, Capabilities
-from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions
+from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions, request_all
 from judgeforge.backends.retry import RetryPolicy
 from judgeforge.errors import BackendError, BackendRateLimited, BackendTimeout, ConfigError
 from judgeforge.records import Completion, Prompt
@@ -179,18 +179,7 @@ class EndpointPoolBackend(Backend):
 
     async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         await self._enter_loop()
-        results: list[Completion | None] = [None] * len(prompts)
-
-        async def one(index: int, prompt: Prompt) -> None:
-            results[index] = await self._request(prompt, params)
-
-        try:
-            async with asyncio.TaskGroup() as group:
-                for index, prompt in enumerate(prompts):
-                    group.create_task(one(index, prompt))
-        except* BackendError as group_error:
-            raise group_error.exceptions[0] from None
-        return [result for result in results if result is not None]
+        return await request_all(prompts, lambda prompt: self._request(prompt, params))
 
     async def aclose(self) -> None:
         for endpoint in self.endpoints:

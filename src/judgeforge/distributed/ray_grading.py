@@ -29,10 +29,10 @@ from judgeforge.distributed.spool import SpoolCounts, spool_pending
 from judgeforge.distributed.worker import RESULT, JudgeWorker
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
-from judgeforge.runner.api import RunReport, check_same_settings, timestamp
+from judgeforge.runner.api import RunReport, resume_run, timestamp
 from judgeforge.runner.engine import sibling
 from judgeforge.runner.options import RunOptions
-from judgeforge.runner.output import LineWriter, Scan, compact, scan_output
+from judgeforge.runner.output import LineWriter, Scan, compact
 from judgeforge.runner.progress import Progress
 from judgeforge.runner.summary import SummaryAccumulator, package_versions
 
@@ -101,14 +101,8 @@ def run_grading_on_ray(
     ray_options = ray_options or RayOptions()
     ray = require("ray", "ray")
     out = Path(output)
-    manifest_path, summary_path = sibling(out, ".manifest.json"), sibling(out, ".summary.json")
     manifest = _manifest(spec, options, ray_options, str(source))
-    check_same_settings(out, manifest_path, manifest["settings_hash"])
-    summary = SummaryAccumulator()
-    scan = scan_output(out, retry_failed=options.retry_failed, sink=summary.add)
-    skip = scan.done - scan.failed if options.retry_failed else scan.done
-    manifest["resumed_rows"] = len(skip)
-    _write_json(manifest_path, manifest)
+    manifest_path, summary_path, summary, scan, skip = resume_run(out, manifest, options.retry_failed)
     spool = sibling(out, ".ray-pending.jsonl")
     started = time.perf_counter()
     sinks = _Sinks(out, summary, Progress(False, None))

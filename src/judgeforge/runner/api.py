@@ -65,14 +65,8 @@ async def arun_grading(
     """The async form of :func:`run_grading`."""
     options = options or RunOptions()
     out = Path(output)
-    manifest_path, summary_path = sibling(out, ".manifest.json"), sibling(out, ".summary.json")
     manifest = _manifest(judge, options, str(source))
-    check_same_settings(out, manifest_path, manifest["settings_hash"])
-    summary = SummaryAccumulator()
-    scan = scan_output(out, retry_failed=options.retry_failed, sink=summary.add)
-    skip = scan.done - scan.failed if options.retry_failed else scan.done
-    manifest["resumed_rows"] = len(skip)
-    _write_json(manifest_path, manifest)
+    manifest_path, summary_path, summary, scan, skip = resume_run(out, manifest, options.retry_failed)
     cache_path = options.cache_path()
     cache = CompletionCache(cache_path) if cache_path is not None else None
     backend = RunBackend(judge.backend, cache, manifest["cache_context"], options.retry)
@@ -140,6 +134,24 @@ def _manifest(judge: Judge, options: RunOptions, source: str) -> dict[str, Any]:
         "start": timestamp(),
         "end": None,
     }
+
+
+def resume_run(
+    out: Path, manifest: dict[str, Any], retry_failed: bool
+) -> tuple[Path, Path, SummaryAccumulator, Scan, set[str]]:
+    """Everything a run (local or Ray) does before grading: refuse mixed settings, scan what ``out``
+    already holds into a fresh summary, pick the ids to skip, write the manifest.
+
+    Returns (manifest path, summary path, summary, scan, ids to skip).
+    """
+    manifest_path, summary_path = sibling(out, ".manifest.json"), sibling(out, ".summary.json")
+    check_same_settings(out, manifest_path, manifest["settings_hash"])
+    summary = SummaryAccumulator()
+    scan = scan_output(out, retry_failed=retry_failed, sink=summary.add)
+    skip = scan.done - scan.failed if retry_failed else scan.done
+    manifest["resumed_rows"] = len(skip)
+    _write_json(manifest_path, manifest)
+    return manifest_path, summary_path, summary, scan, skip
 
 
 def check_same_settings(out: Path, manifest_path: Path, settings_hash: str) -> None:
