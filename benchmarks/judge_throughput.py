@@ -43,7 +43,7 @@ from judgeforge.prompts import PromptRenderer  # noqa: E402
 from judgeforge.sampling import SamplingParams  # noqa: E402
 
 PE_VENV = REPO / ".venv-prometheus-eval"
-ROUNDS = 3
+ROUNDS = 10
 
 
 def part_a(model_dir: Path, items: int, max_tokens: int) -> dict[str, Any]:

@@ -102,3 +102,32 @@ def test_preset_with_tokenizer_chat_format_uses_the_models_template(backend: Tra
     # the tiny template rejects a system role: the system prompt is joined to the user turn
     assert prompt.text.startswith("<s>[INST] You are a fair judge assistant")
     assert prompt.text.endswith(" [/INST]")
+
+
+def test_short_greedy_with_shared_prefix_equals_generate(
+    backend: TransformersBackend, prompts: list, tiny_judge_dir: Path
+) -> None:
+    plain = TransformersBackend(
+        TransformersOptions(model=str(tiny_judge_dir), batch_size=4, share_prefix=False)
+    )
+    written = plain.generate_sync(prompts, GREEDY.model_copy(update={"max_tokens": 400}))
+    # half the prompts continue just before the verdict, so those rows stop at </s> within the budget
+    forced = [
+        prompt.model_copy(update={"text": prompt.text + done.text.split("[RESULT]")[0] + "[RESULT]"})
+        if number % 2
+        else prompt
+        for number, (prompt, done) in enumerate(zip(prompts, written))
+    ]
+    params = GREEDY.model_copy(update={"max_tokens": 8, "logprobs": True, "top_logprobs": 5})
+    shared = backend.generate_sync(forced, params)
+    reference = plain.generate_sync(forced, params)
+    assert [c.text for c in shared] == [c.text for c in reference]
+    assert [c.finish_reason for c in shared] == [c.finish_reason for c in reference]
+    assert {c.finish_reason for c in shared} == {"stop", "length"}
+    assert [c.usage for c in shared] == [c.usage for c in reference]
+    for ours, theirs in zip(shared, reference):
+        assert ours.logprobs is not None and theirs.logprobs is not None
+        assert [t.token for t in ours.logprobs] == [t.token for t in theirs.logprobs]
+        for mine, other in zip(ours.logprobs, theirs.logprobs):
+            assert mine.logprob == pytest.approx(other.logprob, abs=1e-4)
+            assert mine.top.keys() == other.top.keys()

@@ -5,6 +5,10 @@ Prompts are tokenized from ``prompt.text`` (the template set's chat format) or, 
 is prepended unless the text already starts with it. Prompts are sorted by length and generated in batches
 of ``batch_size`` with left padding, so little compute is spent on padding; results come back in input order.
 
+Short greedy requests (at most ``SHORT_GENERATION`` new tokens, no repetition penalty: the score-only
+protocol) compute the batch's common prompt prefix once (see :mod:`judgeforge.backends.hf_prefix`);
+``share_prefix=false`` sends them through ``generate`` like everything else.
+
 Sampling follows ``SamplingParams``: ``temperature == 0`` is greedy; otherwise sampling is seeded from
 ``params.seed`` per batch (a seeded run is reproducible for the same prompts and batch size). Logprobs are
 the model's own distribution (raw logits, before temperature/top-p), with ``top_logprobs`` alternatives.
@@ -22,7 +26,8 @@ from pydantic import Field
 
 from judgeforge.backends.base import Backend, BackendOptions, Capabilities
 from judgeforge.backends.fingerprint import directory_fingerprint
-from judgeforge.backends.hf_decode import decode_rows
+from judgeforge.backends.hf_decode import Pieces, decode_rows
+from judgeforge.backends.hf_prefix import SHORT_GENERATION, greedy_with_shared_prefix
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
 from judgeforge.prompts.chat import tokenizer_chat_format
@@ -38,6 +43,7 @@ class TransformersOptions(BackendOptions):
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     batch_size: int = Field(8, ge=1)
     use_chat_template: bool = False
+    share_prefix: bool = True
 
 
 class TransformersBackend(Backend):
@@ -66,6 +72,7 @@ class TransformersBackend(Backend):
             raise BackendError(f"cannot load model {options.model!r}: {exc}", retryable=False) from exc
         self.model.eval()
         self._pad_id = _pad_id(self.tokenizer)
+        self._pieces = Pieces(self.tokenizer)
         self._lock = threading.Lock()  # one generate at a time: the model is not re-entrant
 
     def identity(self) -> dict[str, str]:
@@ -81,7 +88,7 @@ class TransformersBackend(Backend):
 
     def generate_sync(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         """The blocking implementation of :meth:`generate`."""
-        encoded = [self.encode(prompt) for prompt in prompts]
+        encoded = self.encode_all(prompts)
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]), reverse=True)
         results: list[Completion | None] = [None] * len(encoded)
         size = self.options.batch_size
@@ -94,17 +101,25 @@ class TransformersBackend(Backend):
 
     def encode(self, prompt: Prompt) -> list[int]:
         """Token ids of the model input for ``prompt``."""
+        return self.encode_all([prompt])[0]
+
+    def encode_all(self, prompts: Sequence[Prompt]) -> list[list[int]]:
+        """Token ids of the model input for each prompt (tokenized in one batch call)."""
         if self.options.use_chat_template:
-            text = tokenizer_chat_format(prompt.system, prompt.user, self.tokenizer)
+            texts = [tokenizer_chat_format(p.system, p.user, self.tokenizer) for p in prompts]
         else:
-            text = prompt.text
-        ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            texts = [prompt.text for prompt in prompts]
+        if not texts:
+            return []
+        encoded: list[list[int]] = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
         bos, bos_id = self.tokenizer.bos_token, self.tokenizer.bos_token_id
-        if bos is not None and bos_id is not None and not text.startswith(bos):
-            ids = [bos_id, *ids]
-        return ids
+        if bos is None or bos_id is None:
+            return encoded
+        return [ids if text.startswith(bos) else [bos_id, *ids] for text, ids in zip(texts, encoded)]
 
     def _batch(self, rows: list[list[int]], params: SamplingParams, number: int) -> list[Completion]:
+        if self._shares_prefix(params):
+            return self._short_greedy(rows, params)
         torch = self.torch
         width = max(len(row) for row in rows)
         input_ids = torch.tensor([[self._pad_id] * (width - len(r)) + r for r in rows], device=self.device)
@@ -120,7 +135,26 @@ class TransformersBackend(Backend):
         logprobs = None
         if params.logprobs and out.logits is not None:
             logprobs = torch.stack(out.logits, dim=1).float().log_softmax(dim=-1)
-        return decode_rows(self.tokenizer, rows, new_tokens, logprobs, params, self._stop_ids())
+        return decode_rows(self.tokenizer, self._pieces, rows, new_tokens, logprobs, params, self._stop_ids())
+
+    def _shares_prefix(self, params: SamplingParams) -> bool:
+        return (
+            self.options.share_prefix
+            and params.temperature == 0
+            and params.repetition_penalty == 1.0
+            and params.max_tokens <= SHORT_GENERATION
+        )
+
+    def _short_greedy(self, rows: list[list[int]], params: SamplingParams) -> list[Completion]:
+        stop_ids = self._stop_ids()
+        try:
+            new_tokens, logits = greedy_with_shared_prefix(
+                self.torch, self.model, rows, params.max_tokens, self._pad_id, stop_ids
+            )
+        except (RuntimeError, ValueError) as exc:  # CUDA OOM, a model without cache support
+            raise BackendError(f"transformers forward pass failed: {exc}") from exc
+        logprobs = logits.float().log_softmax(dim=-1) if params.logprobs else None
+        return decode_rows(self.tokenizer, self._pieces, rows, new_tokens, logprobs, params, stop_ids)
 
     def _generation_kwargs(self, params: SamplingParams) -> dict[str, Any]:
         kwargs: dict[str, Any] = {

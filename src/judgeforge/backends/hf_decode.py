@@ -9,8 +9,23 @@ from judgeforge.records import Completion, TokenLogprob, Usage
 from judgeforge.sampling import SamplingParams
 
 
+class Pieces:
+    """The text of single tokens, decoded once per token id (log-probability alternatives repeat a lot)."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self._texts: dict[int, str] = {}
+
+    def __call__(self, token: int) -> str:
+        text = self._texts.get(token)
+        if text is None:
+            text = self._texts[token] = str(self.tokenizer.decode([token], skip_special_tokens=False))
+        return text
+
+
 def decode_rows(
     tokenizer: Any,
+    pieces: Pieces,
     prompts: Sequence[Sequence[int]],
     generated: Sequence[Sequence[int]],
     logprobs: Any | None,
@@ -32,7 +47,7 @@ def decode_rows(
             text = text[:cut]
         token_logprobs = None
         if logprobs is not None:
-            token_logprobs = _token_logprobs(tokenizer, kept, logprobs[row], params.top_logprobs, cut)
+            token_logprobs = _token_logprobs(pieces, kept, logprobs[row], params.top_logprobs, cut)
         completions.append(
             Completion(
                 text=text,
@@ -50,7 +65,7 @@ def _first_stop(text: str, stops: Sequence[str]) -> int | None:
 
 
 def _token_logprobs(
-    tokenizer: Any, tokens: list[int], steps: Any, top_k: int, limit: int | None
+    pieces: Pieces, tokens: list[int], steps: Any, top_k: int, limit: int | None
 ) -> tuple[TokenLogprob, ...]:
     """Per kept token: its logprob and the ``top_k`` best alternatives (up to ``limit`` characters if cut)."""
     out: list[TokenLogprob] = []
@@ -59,18 +74,14 @@ def _token_logprobs(
         if limit is not None and offset >= limit and out:
             break
         row = steps[step]
-        text = _piece(tokenizer, token)
+        text = pieces(token)
         top: dict[str, float] = {}
         if top_k > 0:
             values, ids = row.topk(top_k)
             for value, alternative in zip(values.tolist(), ids.tolist()):
-                piece = _piece(tokenizer, alternative)
+                piece = pieces(alternative)
                 # Different ids can decode to the same text (e.g. byte fallbacks); keep the likelier one.
                 top.setdefault(piece, float(value))
         out.append(TokenLogprob(token=text, logprob=float(row[token]), top=top))
         offset += len(text)
     return tuple(out)
-
-
-def _piece(tokenizer: Any, token: int) -> str:
-    return str(tokenizer.decode([token], skip_special_tokens=False))
