@@ -110,7 +110,9 @@ def _compute(plan: MergePlan, job: TensorJob, generator: torch.Generator | None)
         # Integer buffers are not merged: taken from the donor (base, else first model).
         return tensors[plan.base_index or 0]
     compute = None if plan.config.dtype is None else getattr(torch, plan.config.dtype)
-    inputs = TensorInputs(tuple(tensors), job.params, job.shared, plan.base_index, generator, compute)
+    inputs = TensorInputs(
+        tuple(tensors), job.params, job.shared, plan.base_index, generator, compute, job.output.dtype
+    )
     return plan.method.fn(inputs).to(job.output.dtype)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from judgeforge.merge import sparsify
+from judgeforge.merge import chunked, sparsify
 from judgeforge.registry import Registry
 
 
@@ -26,7 +26,8 @@ class TensorInputs:
     ``params[i]`` belongs to ``tensors[i]``; the base model's entry only holds input-scoped parameters
     (for example linear's ``weight``). ``generator`` is set for random methods and is advanced in the
     engine's fixed traversal order. ``tensors`` are as stored; methods read them through :meth:`tensor`,
-    which converts to the compute ``dtype`` on demand so that only the copies in use are alive.
+    which converts to the compute ``dtype`` on demand so that only the copies in use are alive. A method
+    may return its result already in ``out_dtype`` (the engine converts whatever it gets to that).
     """
 
     tensors: tuple[torch.Tensor, ...]
@@ -35,6 +36,7 @@ class TensorInputs:
     base_index: int | None = None
     generator: torch.Generator | None = None
     dtype: torch.dtype | None = None
+    out_dtype: torch.dtype | None = None
 
     def tensor(self, i: int) -> torch.Tensor:
         """Input ``i`` in the compute dtype (a fresh copy when a conversion is needed)."""
@@ -90,9 +92,11 @@ def linear(x: TensorInputs) -> torch.Tensor:
 
 
 def _sparsified_delta(x: TensorInputs, delta: torch.Tensor, p: Mapping[str, Any], how: str) -> torch.Tensor:
+    """``delta`` sparsified as ``how`` says; magnitude pruning writes into ``delta`` itself."""
     rescale = bool(x.shared["rescale"])
     if how == "magnitude":
-        return sparsify.magnitude(delta, float(p["density"]), rescale, str(x.shared["magnitude_tiebreak"]))
+        tiebreak = str(x.shared["magnitude_tiebreak"])
+        return sparsify.magnitude(delta, float(p["density"]), rescale, tiebreak, inplace=True)
     if how == "random":
         if x.generator is None:
             raise ValueError("random sparsification needs a generator")
@@ -100,24 +104,45 @@ def _sparsified_delta(x: TensorInputs, delta: torch.Tensor, p: Mapping[str, Any]
     return delta
 
 
+def _delta_into(out: torch.Tensor, x: TensorInputs, i: int, base: torch.Tensor) -> None:
+    """``out = T_i - base`` in the compute dtype, converting ``T_i`` straight into ``out``."""
+    if x.tensors[i].dtype == base.dtype or x.dtype is not None:
+        out.copy_(x.tensors[i]).sub_(base)  # the same conversion and subtraction as x.tensor(i) - base
+    else:
+        out.copy_(x.tensor(i) - base)
+
+
 def _task_family(x: TensorInputs, *, sparsification: str | None, consensus: bool) -> torch.Tensor:
-    """Generalised task arithmetic: sparsify deltas, weight them, optionally elect signs, add to base."""
+    """Generalised task arithmetic: sparsify deltas, weight them, optionally elect signs, add to base.
+
+    The arithmetic is mergekit's, operation for operation; it is written with in-place updates and a
+    boolean consensus mask so that a large tensor needs few temporary copies.
+    """
     assert x.base_index is not None
+    if len(x.tensors) > 1 and chunked.applies(x, sparsification):
+        out_dtype = x.out_dtype or x.dtype or x.tensors[x.base_index].dtype
+        return chunked.task_family(
+            x, magnitude=sparsification == "magnitude", consensus=consensus, out_dtype=out_dtype
+        )
     base = x.tensor(x.base_index)
     others = [i for i in range(len(x.tensors)) if i != x.base_index]
     if not others:
         return base
     deltas = base.new_empty((len(others), *base.shape))
     for row, i in enumerate(others):
-        deltas[row] = _sparsified_delta(x, x.tensor(i) - base, x.params[i], sparsification or "")
+        _delta_into(deltas[row], x, i, base)
+        sparse = _sparsified_delta(x, deltas[row], x.params[i], sparsification or "")
+        if sparse.data_ptr() != deltas[row].data_ptr():
+            deltas[row] = sparse
     weights = torch.tensor([float(x.params[i]["weight"]) for i in others], dtype=deltas.dtype)
     weights = weights.reshape(-1, *([1] * base.dim()))
-    deltas.mul_(weights)
+    if bool((weights != 1).any()):  # multiplying by 1.0 changes no bit
+        deltas.mul_(weights)
     if consensus:
-        mask = _sign_consensus(deltas, torch.int8 if x.shared["int8_mask"] else base.dtype)
-        mixed = (deltas * mask).sum(dim=0)
+        mask = _sign_consensus(deltas)
         divisor = (weights * mask).sum(dim=0)
-        divisor[divisor == 0] = 1
+        divisor.masked_fill_(divisor == 0, 1)
+        mixed = deltas.mul_(mask).sum(dim=0)
     else:
         mixed = deltas.sum(dim=0)
         divisor = weights.sum(dim=0)
@@ -127,14 +152,17 @@ def _task_family(x: TensorInputs, *, sparsification: str | None, consensus: bool
     lam = float(x.shared["lambda"])
     if lam != 1:
         mixed *= lam
-    return (base + mixed).to(base.dtype)
+    return mixed.add_(base).to(base.dtype)  # base + mixed, bit for bit
 
 
-def _sign_consensus(deltas: torch.Tensor, mask_dtype: torch.dtype) -> torch.Tensor:
-    """TIES sign election: the sign of the summed (weighted) deltas; zero deltas never agree."""
-    sign = deltas.sign().to(mask_dtype)
-    majority = (deltas.sum(dim=0) >= 0).to(mask_dtype) * 2 - 1
-    return sign == majority
+def _sign_consensus(deltas: torch.Tensor) -> torch.Tensor:
+    """TIES sign election: a delta is kept when its sign is that of the summed (weighted) deltas.
+
+    mergekit computes ``sign(d) == (2 * (sum >= 0) - 1)`` in the mask dtype; the boolean form below is
+    the same predicate (zero and NaN deltas never agree) in fewer passes.
+    """
+    majority_positive = deltas.sum(dim=0) >= 0
+    return torch.where(majority_positive, deltas > 0, deltas < 0)
 
 
 def task_arithmetic(x: TensorInputs) -> torch.Tensor:

@@ -1,0 +1,116 @@
+"""The chunked task-arithmetic/TIES path gives the whole-tensor path's bits, ties and fallbacks included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+
+from judgeforge.merge import chunked, methods
+from judgeforge.merge.methods import TensorInputs
+from judgeforge.merge.sparsify import EXACT_BELOW, SAMPLE_SIZE
+
+SHAPE = (523, 527)  # 275,621 entries: enough for the sampled threshold, not a multiple of the chunks
+N = SHAPE[0] * SHAPE[1]
+SHARED = {"rescale": False, "magnitude_tiebreak": "index", "int8_mask": False}
+
+
+def checkpoints(count: int, seed: int) -> list[torch.Tensor]:
+    """A bf16 base and ``count`` fine-tunes of it: bf16 rounding makes many equal delta magnitudes."""
+    g = torch.Generator().manual_seed(seed)
+    base = torch.randn(N, generator=g) * 0.02
+    tuned = [base + torch.randn(N, generator=g) * 0.002 * (i + 1) for i in range(count)]
+    return [t.to(torch.bfloat16).reshape(SHAPE) for t in [base, *tuned]]
+
+
+def test_the_tensors_are_large_enough_for_the_sampled_selection() -> None:
+    assert N > EXACT_BELOW
+
+
+def inputs(tensors: list[torch.Tensor], params: list[dict[str, Any]], **shared: Any) -> TensorInputs:
+    merged = {**SHARED, "normalize": True, "lambda": 1.0, **shared}
+    return TensorInputs(
+        tuple(tensors), ({"weight": 1.0}, *params), merged, 0, None, torch.float32, torch.bfloat16
+    )
+
+
+def same_bits(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.dtype == b.dtype and torch.equal(a.view(torch.int16), b.view(torch.int16))
+
+
+CASES = [
+    ("ties", [{"weight": 1.0, "density": 0.5}], {}),
+    ("ties", [{"weight": 0.7, "density": 0.2}, {"weight": 0.3, "density": 0.9}], {}),
+    (
+        "ties",
+        [{"weight": -0.5, "density": 0.3}, {"weight": 1.2, "density": 1.0}, {"weight": 0.4, "density": 0.0}],
+        {},
+    ),
+    (
+        "ties",
+        [{"weight": 0.6, "density": 0.4}, {"weight": 0.6, "density": 0.4}],
+        {"normalize": False, "lambda": 0.8},
+    ),
+    ("ties", [{"weight": 0.7, "density": 0.5}], {}),
+    ("ties", [{"weight": -0.4, "density": 0.5}], {}),
+    ("ties", [{"weight": 0.0, "density": 0.5}], {}),
+    ("ties", [{"weight": 2.5, "density": 0.3}], {"normalize": False, "lambda": 0.5}),
+    ("task_arithmetic", [{"weight": 0.7}], {}),
+    ("task_arithmetic", [{"weight": 0.25}, {"weight": 0.5}, {"weight": 0.25}], {"lambda": 1.3}),
+]
+
+
+@pytest.mark.parametrize(("method", "params", "shared"), CASES)
+def test_chunked_equals_whole_tensor_bit_for_bit(
+    method: str, params: list[dict[str, Any]], shared: dict[str, Any]
+) -> None:
+    x = inputs(checkpoints(len(params), seed=len(params)), params, **shared)
+    whole = getattr(methods, method)(x).to(torch.bfloat16)  # one tensor below CHUNK: the whole-tensor path
+    assert chunked.applies(x, "magnitude" if method == "ties" else None, chunk=1000)
+    streamed = chunked.task_family(
+        x, magnitude=method == "ties", consensus=method == "ties", out_dtype=torch.bfloat16, chunk=10_007
+    )
+    assert streamed.shape == whole.shape
+    assert same_bits(streamed, whole)
+
+
+def test_an_unrepresentative_sample_falls_back_to_the_exact_selection() -> None:
+    base, tuned = checkpoints(1, seed=5)
+    flat = tuned.reshape(-1).clone()
+    flat[:: N // SAMPLE_SIZE] += 1.0  # every sampled position gets a delta far above all others
+    x = inputs([base, flat.reshape(tuned.shape)], [{"weight": 1.0, "density": 0.5}])
+    whole = methods.ties(x).to(torch.bfloat16)
+    streamed = chunked.task_family(x, magnitude=True, consensus=True, out_dtype=torch.bfloat16, chunk=4096)
+    assert same_bits(streamed, whole)
+
+
+def test_not_used_where_it_could_change_bits() -> None:
+    tensors = checkpoints(1, seed=1)
+    x = inputs(tensors, [{"weight": 1.0, "density": 0.5}])
+    assert not chunked.applies(x, "random", chunk=1000)  # DARE: draws follow one whole-tensor call
+    assert not chunked.applies(inputs(tensors, [{"density": 0.5}], rescale=True), "magnitude", chunk=1000)
+    argsort = inputs(tensors, [{"density": 0.5}], magnitude_tiebreak="argsort")
+    assert not chunked.applies(argsort, "magnitude", chunk=1000)
+    assert not chunked.applies(x, "magnitude", chunk=N)  # a single chunk: nothing to stream
+
+
+@pytest.mark.parametrize("weights", [[1.0], [0.7], [-0.4], [0.5, 0.5]])
+def test_signed_zeros_infinities_and_nans_come_out_the_same(weights: list[float]) -> None:
+    tensors = checkpoints(len(weights), seed=9)
+    base = tensors[0].reshape(-1)
+    base[:50] = -0.0
+    for tuned in tensors[1:]:
+        flat = tuned.reshape(-1)
+        flat[:25] = -0.0  # deltas of +0 (base -0) ...
+        flat[50:75] = -0.0  # ... and of -0 where the base is +0 or not zero
+        base[50:75] = 0.0
+        flat[100:110] = float("inf")
+        flat[110:120] = float("-inf")
+        flat[120:130] = float("nan")
+    x = inputs(tensors, [{"weight": w, "density": 0.5} for w in weights])
+    whole = methods.ties(x).to(torch.bfloat16)
+    streamed = chunked.task_family(x, magnitude=True, consensus=True, out_dtype=torch.bfloat16, chunk=4096)
+    nan = whole.isnan()
+    assert torch.equal(nan, streamed.isnan())
+    assert same_bits(streamed[~nan], whole[~nan])
