@@ -114,3 +114,13 @@ def test_signed_zeros_infinities_and_nans_come_out_the_same(weights: list[float]
     nan = whole.isnan()
     assert torch.equal(nan, streamed.isnan())
     assert same_bits(streamed[~nan], whole[~nan])
+
+
+@pytest.mark.parametrize("compute", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("normalize", [True, False])
+def test_chunked_linear_equals_whole_tensor_bit_for_bit(compute: torch.dtype, normalize: bool) -> None:
+    a, b, c = checkpoints(2, seed=3)
+    params = ({"weight": 0.3}, {"weight": 0.7}, {"weight": -0.15})
+    x = TensorInputs((a, b, c), params, {"normalize": normalize}, None, None, compute, torch.bfloat16)
+    whole = methods.linear(x).to(torch.bfloat16)  # below CHUNK: the whole-tensor path
+    assert same_bits(chunked.linear(x, torch.bfloat16, chunk=10_007), whole)

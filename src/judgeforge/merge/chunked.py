@@ -1,4 +1,4 @@
-"""Task arithmetic and TIES over a large tensor in fixed-size chunks, bit for bit the whole-tensor result.
+"""Linear, task arithmetic and TIES in fixed-size chunks, bit for bit the whole-tensor result.
 
 Every step of these methods is elementwise (or a sum over the model axis), except TIES's choice of the
 top-``density`` magnitudes, which needs one threshold per model over the whole tensor. So the threshold is
@@ -86,6 +86,27 @@ def task_family(
         merged = _combine(rows, weights, x, consensus)
         out[start:stop] = merged.add_(base_chunk)
     return out.reshape(x.tensors[x.base_index].shape)
+
+
+def linear(x: TensorInputs, out_dtype: torch.dtype, chunk: int = CHUNK) -> torch.Tensor:
+    """:func:`judgeforge.merge.methods.linear` chunk by chunk: the same fp32 (fp64) ``addcmul_`` sums."""
+    dtype = x.dtype or x.tensors[0].dtype
+    acc_dtype = torch.float64 if dtype == torch.float64 else torch.float32
+    weights = torch.tensor([float(p["weight"]) for p in x.params], dtype=acc_dtype)
+    total = weights.sum()
+    flat = [t.reshape(-1) for t in x.tensors]
+    n = flat[0].numel()
+    out = torch.empty(n, dtype=out_dtype)
+    acc = torch.empty(min(chunk, n), dtype=acc_dtype)
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        part = acc[: stop - start].zero_()
+        for tensor, weight in zip(flat, weights.unbind(0)):
+            part.addcmul_(tensor[start:stop].to(dtype), weight)
+        if x.shared["normalize"]:
+            part.div_(total)
+        out[start:stop] = part.to(dtype)
+    return out.reshape(x.tensors[0].shape)
 
 
 def _combine(rows: torch.Tensor, weights: torch.Tensor, x: TensorInputs, consensus: bool) -> torch.Tensor:

@@ -80,6 +80,8 @@ def _float_accumulator(first: torch.Tensor) -> torch.dtype:
 
 def linear(x: TensorInputs) -> torch.Tensor:
     """``sum_i w_i * T_i`` accumulated in fp32 in merge order, divided by ``sum_i w_i`` if ``normalize``."""
+    if x.tensors[0].numel() > chunked.CHUNK and all(t.dtype == x.tensors[0].dtype for t in x.tensors):
+        return chunked.linear(x, x.out_dtype or x.dtype or x.tensors[0].dtype)
     dtype = x.dtype or x.tensors[0].dtype
     acc = torch.float64 if dtype == torch.float64 else torch.float32
     weights = torch.tensor([float(p["weight"]) for p in x.params], dtype=acc)
