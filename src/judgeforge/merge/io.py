@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from judgeforge.errors import MergeError
+from judgeforge.merge.direct_io import MIN_DIRECT_BYTES, BlockWriter
 
 ST_DTYPES: dict[str, torch.dtype] = {
     "F64": torch.float64,
@@ -153,17 +154,27 @@ class ShardedWriter:
     """Writes planned tensors into ``model-0000i-of-0000n.safetensors`` shards plus the index.
 
     Shards are filled in plan order up to ``max_shard_bytes``; headers are written at creation, each
-    tensor's bytes with ``pwrite`` at its offset (thread-safe: regions never overlap).
+    tensor's bytes with ``pwrite`` at its offset (thread-safe: regions never overlap), the whole file
+    blocks of large tensors with ``O_DIRECT`` where the file system allows it (see ``direct_io``).
     """
 
-    def __init__(self, directory: Path, plan: Sequence[OutputTensor], max_shard_bytes: int) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        plan: Sequence[OutputTensor],
+        max_shard_bytes: int,
+        min_direct_bytes: int = MIN_DIRECT_BYTES,
+    ) -> None:
         self.directory = directory
         self._where: dict[str, tuple[int, int, OutputTensor]] = {}
         groups = _split(plan, max_shard_bytes)
         self.files = [f"model-{i + 1:05d}-of-{len(groups):05d}.safetensors" for i in range(len(groups))]
         self._fds: list[int] = []
+        self._writers: list[BlockWriter] = []
         for file_name, group in zip(self.files, groups, strict=True):
-            self._fds.append(self._create(directory / file_name, group))
+            fd = self._create(directory / file_name, group)
+            self._fds.append(fd)
+            self._writers.append(BlockWriter(directory / file_name, fd, min_direct_bytes))
         self.total_size = sum(t.nbytes for t in plan)
 
     def _create(self, path: Path, group: Sequence[OutputTensor]) -> int:
@@ -200,9 +211,17 @@ class ShardedWriter:
         if planned.nbytes == 0:
             return
         data = memoryview(tensor.contiguous().reshape(-1).view(torch.uint8).numpy().data)
-        written = 0
-        while written < len(data):
-            written += os.pwrite(self._fds[fd_index], data[written:], offset + written)
+        self._writers[fd_index].write(data, offset)
+
+    @property
+    def direct(self) -> bool:
+        """Whether any shard writes its large tensors with ``O_DIRECT``."""
+        return any(writer.direct for writer in self._writers)
+
+    @property
+    def direct_bytes(self) -> int:
+        """Bytes written with ``O_DIRECT`` so far."""
+        return sum(writer.direct_bytes for writer in self._writers)
 
     def finish(self) -> None:
         """Flush shards to disk and write the index (called only when every tensor was written)."""
@@ -214,9 +233,11 @@ class ShardedWriter:
         (self.directory / INDEX_NAME).write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
 
     def close(self) -> None:
+        for writer in self._writers:
+            writer.close_direct()
         for fd in self._fds:
             os.close(fd)
-        self._fds = []
+        self._fds, self._writers = [], []
 
 
 def _split(plan: Iterable[OutputTensor], max_bytes: int) -> list[list[OutputTensor]]:
