@@ -51,10 +51,12 @@ def item_from_row(
         "rubric": _rubric(row, record, rubric),
         "reference_answer": _optional_text(row, "reference_answer", record),
     }
+    # trusted(): every field was type-checked just above (the rubric is a Rubric record already), with
+    # messages naming the row and field; this runs once per input row.
     if mode == "absolute":
-        return DirectItem(response=_text(row, "response", record, non_empty=required), **common)
+        return DirectItem.trusted(response=_text(row, "response", record, non_empty=required), **common)
     first = "response_a" if "response_a" in row else "response"
-    return PairItem(
+    return PairItem.trusted(
         response_a=_text(row, first, record, non_empty=required),
         response_b=_text(row, "response_b", record, non_empty=required),
         **common,

@@ -28,7 +28,7 @@ class Record(BaseModel):
         for these plain records, at a fraction of its cost. Anything from users goes through validation.
         """
         plain, factories = _defaults(cls)
-        record = cls.__new__(cls)
+        record = _new(cls)
         fields = (
             {**plain, **{name: factory() for name, factory in factories}, **values}
             if factories
@@ -42,6 +42,7 @@ class Record(BaseModel):
 
 
 _set = object.__setattr__
+_new = object.__new__  # BaseModel defines no __new__; skipping the lookup through the MRO
 
 
 @cache

@@ -118,15 +118,16 @@ def _section(user: str, header: str) -> str:
     return user[start : end if end >= 0 else len(user)]
 
 
-def _words(text: str) -> set[str]:
-    return set(text.lower().translate(_NON_WORD).split())
+def _word_list(text: str) -> list[str]:
+    return text.lower().translate(_NON_WORD).split()
 
 
 def _overlap(text: str, target: str) -> float:
-    words, target_words = _words(text), _words(target)
+    """Share of the target's distinct words that ``text`` uses."""
+    words, target_words = _word_list(text), set(_word_list(target))
     if not words or not target_words:
         return 0.0
-    return len(words & target_words) / len(target_words)
+    return len(target_words.intersection(words)) / len(target_words)
 
 
 def _target(user: str) -> str:

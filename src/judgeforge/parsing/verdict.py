@@ -50,12 +50,23 @@ def parse_verdict(text: str, mode: Mode) -> Verdict:
     """Parse one judge output into a :class:`Verdict` (a failure is data, never an exception)."""
     if mode not in ALLOWED:
         raise ValueError(f"mode must be 'absolute' or 'relative', got {mode!r}")
-    markers = list(MARKER.finditer(text))
-    if markers:
-        last = markers[-1]
-        feedback, verdict_text = text[: last.start()], text[last.end() :]
+    span = _last_marker(text)
+    if span is not None:
+        feedback, verdict_text = text[: span[0]], text[span[1] :]
         return _verdict_from(mode, verdict_text, feedback, text, where="after [RESULT]")
     return _fallback(text, mode)
+
+
+def _last_marker(text: str) -> tuple[int, int] | None:
+    """(start, end) of the last ``[RESULT]`` marker, any case, with its optional colon."""
+    if text.isascii():  # upper() keeps every index of an ASCII string: one C search from the end
+        start = text.upper().rfind("[RESULT]")
+        if start < 0:
+            return None
+        end = start + len("[RESULT]")
+        return start, end + (text[end : end + 1] == ":")
+    markers = list(MARKER.finditer(text))
+    return (markers[-1].start(), markers[-1].end()) if markers else None
 
 
 def _verdict_from(mode: Mode, verdict_text: str, feedback: str, raw: str, where: str) -> Verdict:
@@ -105,4 +116,7 @@ def _fallback(text: str, mode: Mode) -> Verdict:
 
 def clean_feedback(text: str) -> str:
     """The feedback as written: stripped, without a leading ``Feedback:`` label."""
-    return _FEEDBACK_LABEL.sub("", text.strip(), count=1).strip()
+    text = text.strip()
+    if text[:1] not in ("#", "f", "F"):  # cannot start with the label: skip the regex
+        return text
+    return _FEEDBACK_LABEL.sub("", text, count=1).strip()

@@ -12,7 +12,7 @@ from judgeforge.prompts.templates import (
     builtin_template_sets,
     get_template_set,
 )
-from judgeforge.records import DirectItem, Message, Mode, PairItem, Prompt
+from judgeforge.records import DirectItem, Message, Mode, PairItem, Prompt, Rubric
 
 __all__ = [
     "DEFAULT_TEMPLATE_SET",
@@ -37,14 +37,34 @@ class PromptRenderer:
         self.chat_format_name = chat_format
         self._chat_format = chat_formats.get(chat_format)
         self.tokenizer = tokenizer
+        # Rows of a run usually share one rubric object and one system prompt: their rendered text and
+        # Message record are kept and reused (one tuple / dict entry each, so threads can share them).
+        self._last_rubric: tuple[Rubric | None, Mode | None, str] = (None, None, "")
+        self._system_messages: dict[str, Message] = {}
 
     def direct(self, item: DirectItem) -> Prompt:
-        system, user = self.template_set.render_direct(item)
+        system, user = self.template_set.render_direct(item, self._rubric_text(item.rubric, "absolute"))
         return self._prompt("absolute", system, user)
 
     def pair(self, item: PairItem) -> Prompt:
-        system, user = self.template_set.render_pair(item)
+        system, user = self.template_set.render_pair(item, self._rubric_text(item.rubric, "relative"))
         return self._prompt("relative", system, user)
+
+    def _rubric_text(self, rubric: Rubric, mode: Mode) -> str:
+        last_rubric, last_mode, text = self._last_rubric
+        if last_rubric is rubric and last_mode == mode:
+            return text
+        text = rubric.render_absolute() if mode == "absolute" else rubric.render_relative()
+        self._last_rubric = (rubric, mode, text)
+        return text
+
+    def _system_message(self, system: str) -> Message:
+        message = self._system_messages.get(system)
+        if message is None:
+            message = Message.trusted(role="system", content=system)
+            if len(self._system_messages) < 64:
+                self._system_messages[system] = message
+        return message
 
     def _prompt(self, mode: Mode, system: str, user: str) -> Prompt:
         # trusted(): the fields are built right here from typed parts, and this runs once per item
@@ -53,7 +73,7 @@ class PromptRenderer:
             mode=mode,
             template=self.template_set.name,
             messages=(
-                Message.trusted(role="system", content=system),
+                self._system_message(system),
                 Message.trusted(role="user", content=user),
             ),
             text=self._chat_format(system, user, self.tokenizer),

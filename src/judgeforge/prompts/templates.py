@@ -55,25 +55,28 @@ class TemplateSet:
             parts += (values[name], literal)
         return "".join(parts)
 
-    def render_direct(self, item: DirectItem) -> tuple[str, str]:
-        """(system prompt, user prompt) for a direct-assessment item."""
+    def render_direct(self, item: DirectItem, rubric_text: str | None = None) -> tuple[str, str]:
+        """(system prompt, user prompt) for a direct-assessment item.
+
+        ``rubric_text``, when given, is ``item.rubric.render_absolute()`` already computed by the caller.
+        """
         key = self.template_key("absolute", item.reference_answer is not None)
         values = {
             "instruction": item.instruction,
             "response": item.response,
-            "rubric": item.rubric.render_absolute(),
+            "rubric": item.rubric.render_absolute() if rubric_text is None else rubric_text,
             "reference_answer": item.reference_answer or "",
         }
         return self.system_prompts["absolute"], self.fill(key, values)
 
-    def render_pair(self, item: PairItem) -> tuple[str, str]:
-        """(system prompt, user prompt) for a pairwise item."""
+    def render_pair(self, item: PairItem, rubric_text: str | None = None) -> tuple[str, str]:
+        """(system prompt, user prompt) for a pairwise item (``rubric_text`` as in :meth:`render_direct`)."""
         key = self.template_key("relative", item.reference_answer is not None)
         values = {
             "instruction": item.instruction,
             "response_a": item.response_a,
             "response_b": item.response_b,
-            "rubric": item.rubric.render_relative(),
+            "rubric": item.rubric.render_relative() if rubric_text is None else rubric_text,
             "reference_answer": item.reference_answer or "",
         }
         return self.system_prompts["relative"], self.fill(key, values)

@@ -7,12 +7,13 @@ cut short by a kill is dropped) and scanned for the ids already done; when an id
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from judgeforge.jsonlines import dumps_line, loads_line
 
 LineSink = Callable[[dict[str, Any]], None]
 
@@ -55,7 +56,7 @@ def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     with path.open("rb") as handle:
         for raw in handle:
             if raw.strip():
-                data = json.loads(raw)
+                data = loads_line(raw)
                 yield str(data["id"]), data
 
 
@@ -94,7 +95,7 @@ def compact(path: Path, last: dict[str, int] | None = None) -> None:
         for raw in source:
             if not raw.strip():
                 continue
-            if last.get(str(json.loads(raw)["id"])) == number:
+            if last.get(str(loads_line(raw)["id"])) == number:
                 target.write(raw)
             number += 1
         target.flush()
@@ -108,14 +109,13 @@ class LineWriter:
     def __init__(self, path: Path, *, append: bool = True) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._handle: IO[str] = path.open("a" if append else "w", encoding="utf-8")
+        self._handle: IO[bytes] = path.open("ab" if append else "wb")
         self.count = 0
 
     def write_many(self, records: list[dict[str, Any]]) -> None:
         if not records:
             return
-        dumps = json.dumps
-        self._handle.write("".join(dumps(record, ensure_ascii=False) + "\n" for record in records))
+        self._handle.write(b"".join(map(dumps_line, records)))
         self._handle.flush()
         self.count += len(records)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from judgeforge.errors import ConfigError, InputError
+from judgeforge.jsonlines import loads_line
 from judgeforge.lazy import require
 from judgeforge.registry import Registry
 
@@ -51,7 +52,7 @@ def read_jsonl_rows(source: str, split: str = "") -> Iterator[RawRow]:
 
 def _parse_json_line(index: int, raw: bytes) -> RawRow:
     try:
-        return RawRow(index, index + 1, json.loads(raw))
+        return RawRow(index, index + 1, loads_line(raw))
     except json.JSONDecodeError as exc:
         message = f"invalid JSON: {exc.msg} (column {exc.colno})"
     except UnicodeDecodeError as exc:

@@ -59,9 +59,13 @@ class SummaryAccumulator:
         self.distribution[str(round(outcome, 3) if isinstance(outcome, float) else outcome)] += 1
         field = "score" if absolute else "winner"
         values = [v.get(field) for v in line.get("verdicts", ())]
-        self.sample_distribution.update(str(v) for v in values if v is not None)
-        if len(values) > 1:
-            self.alpha.add_unit(values)
+        if len(values) == 1:  # the common case, without a generator
+            if values[0] is not None:
+                self.sample_distribution[str(values[0])] += 1
+        else:
+            self.sample_distribution.update(str(v) for v in values if v is not None)
+            if len(values) > 1:
+                self.alpha.add_unit(values)
         usage = line.get("usage") or (0, 0)
         self.tokens_in += usage[0]
         self.tokens_out += usage[1]
