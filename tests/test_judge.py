@@ -125,3 +125,21 @@ def test_backend_options_from_strings_are_validated() -> None:
         create_backend("fake", {"fail_rate": "2"})
     with pytest.raises(ConfigError, match="unknown backend 'nope'"):
         create_backend("nope")
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("Boil the RICE, then rest it.", "rice: boil; rest! fluff"),
+        ("a\x1cb c\x1fd e\tf", "b d f g"),  # str.split() separators that bytes.split() would not see
+        ("caf\u00e9 au lait", "CAF\u00c9 lait"),  # non-ASCII: the str path
+        ("plain words", "words\u2003and\u00a0more"),  # Unicode whitespace in one of them
+        ("", "anything"),
+    ],
+)
+def test_fake_word_overlap_is_the_same_on_its_fast_ascii_path(text: str, target: str) -> None:
+    from judgeforge.backends import fake
+
+    words, target_words = fake._word_list(text), set(fake._word_list(target))
+    expected = len(words and target_words & set(words)) / len(target_words) if target_words else 0.0
+    assert fake._overlap(text, target) == pytest.approx(expected, abs=0)

@@ -30,6 +30,9 @@ from judgeforge.sampling import SamplingParams
 
 # Punctuation becomes a space, so str.split() yields the same words as a [a-z0-9]+ scan, at C speed.
 _NON_WORD = str.maketrans({c: " " for c in string.punctuation})
+# The same for ASCII bytes; \x1c-\x1f too, which str.split() treats as whitespace and bytes.split() does not.
+_SEPARATORS = string.punctuation.encode() + bytes(range(0x1C, 0x20))
+_NON_WORD_BYTES = bytes.maketrans(_SEPARATORS, b" " * len(_SEPARATORS))
 _QUALITY_PHRASES = {
     1: "fails to address the task and ignores most of the criterion",
     2: "touches on the task but misses key requirements of the criterion",
@@ -122,9 +125,15 @@ def _word_list(text: str) -> list[str]:
     return text.lower().translate(_NON_WORD).split()
 
 
+def _ascii_word_list(text: str) -> list[bytes]:
+    """:func:`_word_list` for ASCII text, as bytes: ``bytes.translate`` is a plain table lookup."""
+    return text.lower().encode("ascii").translate(_NON_WORD_BYTES).split()
+
+
 def _overlap(text: str, target: str) -> float:
     """Share of the target's distinct words that ``text`` uses."""
-    words, target_words = _word_list(text), set(_word_list(target))
+    split = _ascii_word_list if text.isascii() and target.isascii() else _word_list
+    words, target_words = split(text), set(split(target))
     if not words or not target_words:
         return 0.0
     return len(target_words.intersection(words)) / len(target_words)

@@ -45,7 +45,7 @@ def read_jsonl_rows(source: str, split: str = "") -> Iterator[RawRow]:
         for index, raw in enumerate(handle):
             if index == 0 and raw.startswith(_BOM):
                 raw = raw[len(_BOM) :]
-            if not raw.strip():
+            if not raw or raw.isspace():  # isspace() stops at the first visible byte; strip() copies
                 continue
             yield _parse_json_line(index, raw)
 
