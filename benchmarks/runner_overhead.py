@@ -2,7 +2,8 @@
 
 Writes a synthetic JSONL input (short instruction/response rows, a library rubric, a reference answer on half
 of them), then runs ``run_grading`` over it in-process on one core, with and without the completion cache,
-and a second time over a warm cache. Prints one line per configuration: rows, seconds, items/s.
+and a second time over a warm cache. Prints one line per configuration and round (rows, seconds, items/s),
+then the median of the rounds per configuration.
 
     .venv/bin/python benchmarks/runner_overhead.py [--rows 100000] [--batch-size 256]
 """
@@ -15,6 +16,7 @@ import gc
 import json
 import os
 import random
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -87,6 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds of all configurations; medians reported"
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -95,7 +100,8 @@ def main() -> None:
         folder = Path(tmp)
         source = folder / "input.jsonl"
         write_input(source, args.rows)
-        cache = folder / "cache.sqlite"
+        (folder / "round").mkdir()
+        cache = folder / "round" / "cache.sqlite"
         runs = [
             ("no cache", RunOptions(batch_size=args.batch_size, use_cache=False), "a.jsonl"),
             ("cold cache", RunOptions(batch_size=args.batch_size, cache=cache), "b.jsonl"),
@@ -105,17 +111,29 @@ def main() -> None:
         print(
             f"rows={args.rows} batch_size={args.batch_size} backend=fake latency_ms=0 cores=1 load={load:.1f}"
         )
-        results = [("judge only", *judge_only(source, args.batch_size))]
-        results += [(label, *measure(source, folder / name, options)) for label, options, name in runs]
-        for label, graded, seconds, cpu in results:
-            print(
-                f"{label:>10}: {graded} rows in {seconds:6.2f} s wall = {graded / seconds:9,.0f} items/s; "
-                f"{cpu:6.2f} s CPU = {graded / cpu:9,.0f} items per CPU-second"
-            )
-        floor, runner = results[0], results[1]
-        overhead = runner[3] / runner[1] - floor[3] / floor[1]
+        rounds = []
+        for number in range(args.repeat):  # configurations alternate, so slow spells hit them alike
+            for stale in folder.glob("round/*"):  # outputs and cache of the last round: a fresh start
+                stale.unlink()
+            results = [("judge only", *judge_only(source, args.batch_size))]
+            results += [
+                (label, *measure(source, folder / "round" / name, options)) for label, options, name in runs
+            ]
+            print(f"round {number + 1}:")
+            for label, graded, seconds, cpu in results:
+                print(
+                    f"{label:>12}: {graded} rows in {seconds:6.2f} s wall = {graded / seconds:9,.0f} items/s; "
+                    f"{cpu:6.2f} s CPU = {graded / cpu:9,.0f} items per CPU-second"
+                )
+            rounds.append(results)
+        print(f"median of {args.repeat} rounds, items per CPU-second:")
+        medians = {}
+        for position, (label, *_rest) in enumerate(rounds[0]):
+            medians[label] = statistics.median(r[position][1] / r[position][3] for r in rounds)
+            print(f"{label:>12}: {medians[label]:9,.0f}")
+        overhead = 1 / medians["no cache"] - 1 / medians["judge only"]
         print(
-            f"runner's own CPU per row (no cache minus judge only): {overhead * 1e6:.1f} us "
+            f"runner's own CPU per row (no cache minus judge only, medians): {overhead * 1e6:.1f} us "
             f"= {1 / overhead:,.0f} rows per CPU-second"
         )
 

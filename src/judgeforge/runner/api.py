@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,7 +80,8 @@ async def arun_grading(
     engine = Engine(run_judge(judge, backend), options, writer, errors, summary, skip, progress)
     started = time.perf_counter()
     try:
-        counters = await engine.run(read_rows(source, options.input_format, options.split))
+        with fewer_gc_passes():
+            counters = await engine.run(read_rows(source, options.input_format, options.split))
     finally:
         progress.close()
         writer.close()
@@ -99,6 +103,25 @@ async def arun_grading(
         summary=report,
         manifest=manifest,
     )
+
+
+@contextlib.contextmanager
+def fewer_gc_passes(first_generation: int = 20_000) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while a run streams rows.
+
+    A run allocates a few dozen short-lived containers per row and creates almost no reference cycles, so
+    CPython's default (a young-generation pass every 700 net allocations, a full pass every 100 of those)
+    spends time scanning objects that plain reference counting frees anyway: a 50,000-row run with the
+    fake backend made 1,800 young and 14 full passes. Raising the first threshold (never lowering it) keeps
+    cycles bounded while cutting that to under 100 passes (5-15% less CPU, benchmarks/runner_overhead.py).
+    The thresholds are restored afterwards.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], first_generation), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _manifest(judge: Judge, options: RunOptions, source: str) -> dict[str, Any]:
