@@ -170,7 +170,11 @@ class Judge:
             ]
         else:
             per_sample = [await self._sample(prompts, index) for index in range(self.samples)]
-        verdicts_by_item = [tuple(sample[i][0] for sample in per_sample) for i in range(len(prompts))]
+        verdicts_by_item = (
+            [(verdict,) for verdict, _ in per_sample[0]]
+            if len(per_sample) == 1
+            else [tuple(sample[i][0] for sample in per_sample) for i in range(len(prompts))]
+        )
         usage_by_item = (
             [sample[1] for sample in per_sample[0]]
             if len(per_sample) == 1
