@@ -10,7 +10,7 @@ import pytest
 
 from judgeforge.parsing import parse_verdict
 from judgeforge.prompts import PromptRenderer
-from judgeforge.records import DirectItem, Rubric
+from judgeforge.records import DirectItem, PairItem, Rubric
 
 FEEDBACK = (
     "The response offers several actionable steps, such as prioritising tasks and using a planner. "
@@ -164,3 +164,32 @@ def test_gold_feedback_with_appended_verdict_parses_back(shared_dir: Path) -> No
             verdict = parse_verdict(output, "absolute")
             assert verdict.score == int(str(score)), output[-200:]
             assert verdict.feedback == str(feedback).strip()
+
+
+@pytest.mark.parametrize("text, score", ABSOLUTE_OK)
+def test_non_ascii_outputs_take_the_regex_path_with_the_same_result(text: str, score: int) -> None:
+    # ASCII outputs find the last marker with one upper().rfind; anything else goes through the regex
+    ascii_verdict = parse_verdict(text, "absolute")
+    wider = parse_verdict(text.replace("The response", "La r\u00e9ponse"), "absolute")
+    assert ascii_verdict.score == wider.score == score
+    assert wider.feedback == ascii_verdict.feedback.replace("The response", "La r\u00e9ponse")
+
+
+def test_renderer_reuses_rubric_text_only_for_the_same_rubric_and_mode() -> None:
+    renderer = PromptRenderer()
+    first = Rubric(
+        criteria="Is it clear?",
+        score1_description="a",
+        score2_description="b",
+        score3_description="c",
+        score4_description="d",
+        score5_description="e",
+    )
+    second = first.model_copy(update={"criteria": "Is it kind?"})
+    items = [DirectItem(instruction="i", response="r", rubric=rubric) for rubric in (first, second, first)]
+    fresh = [PromptRenderer().direct(item).text for item in items]
+    assert [renderer.direct(item).text for item in items] == fresh
+    assert "[Is it kind?]" in fresh[1] and "[Is it clear?]" in fresh[2]
+    pair = PairItem(instruction="i", response_a="x", response_b="y", rubric=first)
+    assert renderer.pair(pair).text == PromptRenderer().pair(pair).text  # same rubric, other mode
+    assert "Score 1:" not in renderer.pair(pair).text
