@@ -11,6 +11,7 @@ import pytest
 from judgeforge.parsing import parse_verdict
 from judgeforge.prompts import PromptRenderer
 from judgeforge.records import DirectItem, PairItem, Rubric
+from judgeforge.rubrics import load_rubric
 
 FEEDBACK = (
     "The response offers several actionable steps, such as prioritising tasks and using a planner. "
@@ -177,19 +178,12 @@ def test_non_ascii_outputs_take_the_regex_path_with_the_same_result(text: str, s
 
 def test_renderer_reuses_rubric_text_only_for_the_same_rubric_and_mode() -> None:
     renderer = PromptRenderer()
-    first = Rubric(
-        criteria="Is it clear?",
-        score1_description="a",
-        score2_description="b",
-        score3_description="c",
-        score4_description="d",
-        score5_description="e",
-    )
+    first = load_rubric("helpfulness")
     second = first.model_copy(update={"criteria": "Is it kind?"})
     items = [DirectItem(instruction="i", response="r", rubric=rubric) for rubric in (first, second, first)]
     fresh = [PromptRenderer().direct(item).text for item in items]
     assert [renderer.direct(item).text for item in items] == fresh
-    assert "[Is it kind?]" in fresh[1] and "[Is it clear?]" in fresh[2]
+    assert "[Is it kind?]" in fresh[1] and f"[{first.criteria}]" in fresh[2]
     pair = PairItem(instruction="i", response_a="x", response_b="y", rubric=first)
     assert renderer.pair(pair).text == PromptRenderer().pair(pair).text  # same rubric, other mode
     assert "Score 1:" not in renderer.pair(pair).text

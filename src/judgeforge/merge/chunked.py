@@ -16,9 +16,9 @@ whole-tensor call).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -83,7 +83,7 @@ def task_family(
             rows[row].copy_(tensor[start:stop]).sub_(base_chunk)
             if cut is not None:
                 _prune(rows[row], cut, start)
-        merged = _combine(rows, weights, x, consensus)
+        merged = combine(rows, weights, x.shared, consensus)
         out[start:stop] = merged.add_(base_chunk)
     return out.reshape(x.tensors[x.base_index].shape)
 
@@ -109,33 +109,50 @@ def linear(x: TensorInputs, out_dtype: torch.dtype, chunk: int = CHUNK) -> torch
     return out.reshape(x.tensors[0].shape)
 
 
-def _combine(rows: torch.Tensor, weights: torch.Tensor, x: TensorInputs, consensus: bool) -> torch.Tensor:
-    """The weighted, optionally sign-elected and normalised sum of one chunk's deltas (rows: models).
+def combine(
+    rows: torch.Tensor, weights: torch.Tensor, shared: Mapping[str, Any], consensus: bool
+) -> torch.Tensor:
+    """The weighted, optionally sign-elected and normalised sum of deltas (``rows``: one per model).
 
-    The same arithmetic as the whole-tensor path, in cheaper kernels with the same results: the sign
-    election as boolean algebra instead of ``where``, the zero-divisor fix as ``+ (divisor == 0)``
-    instead of an indexed fill, and one-model sums as ``x + 0.0`` (what a sum starting from +0 gives).
+    ``weights`` has shape ``(models, 1)``; ``rows`` is consumed (weighted and masked in place). Used for
+    every chunk here and, on whole tensors, by :mod:`judgeforge.merge.methods`.
+
+    mergekit's arithmetic in cheaper kernels with the same results: the sign election as boolean algebra
+    instead of comparing ``sign()`` tensors, the zero-divisor fix as ``+ (divisor == 0)`` instead of an
+    indexed fill, and one-model sums as ``x + 0.0`` (what a sum starting from +0 gives).
     """
     if bool((weights != 1).any()):  # multiplying by 1.0 changes no bit
         rows.mul_(weights)
     if consensus and rows.shape[0] == 1 and float(weights[0]) > 0:
-        mixed = _one_model_consensus(rows[0], float(weights[0]), bool(x.shared["normalize"]))
-    elif consensus:
-        positive = _sum_models(rows) >= 0
-        mask = (rows > 0).logical_and_(positive).logical_or_((rows < 0).logical_and_(~positive))
-        divisor = _sum_models(weights * mask)
-        divisor += divisor == 0  # a zero divisor becomes 1; x + 0.0 leaves any other value as it is
-        mixed = _sum_models(rows.mul_(mask))
+        mixed = _one_model_consensus(rows[0], float(weights[0]), bool(shared["normalize"]))
     else:
-        mixed = _sum_models(rows)
-        divisor = weights.sum(dim=0)
-        divisor[divisor.abs() < 1e-8] = 1
-    if x.shared["normalize"] and not (consensus and rows.shape[0] == 1 and float(weights[0]) > 0):
-        mixed /= divisor
-    lam = float(x.shared["lambda"])
+        mixed, divisor = _consensus_sum(rows, weights) if consensus else _plain_sum(rows, weights)
+        if shared["normalize"]:
+            mixed /= divisor
+    lam = float(shared["lambda"])
     if lam != 1:
         mixed *= lam
     return mixed
+
+
+def _consensus_sum(rows: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """TIES: the sum of the deltas whose sign agrees with their sum's, and the sum of their weights.
+
+    A delta agrees when it is positive and the sum is >= 0, or negative and the sum is < 0; zeros and NaNs
+    never agree (mergekit: ``sign(d) == 2 * (sum >= 0) - 1``). A zero weight sum counts as 1.
+    """
+    positive = _sum_models(rows) >= 0
+    mask = (rows > 0).logical_and_(positive).logical_or_((rows < 0).logical_and_(~positive))
+    divisor = _sum_models(weights * mask)
+    divisor += divisor == 0  # a zero divisor becomes 1; x + 0.0 leaves any other value as it is
+    return _sum_models(rows.mul_(mask)), divisor
+
+
+def _plain_sum(rows: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Task arithmetic: the sum of the deltas, and of the weights (a sum below 1e-8 counts as 1)."""
+    divisor = weights.sum(dim=0)
+    divisor[divisor.abs() < 1e-8] = 1
+    return _sum_models(rows), divisor
 
 
 def _one_model_consensus(delta: torch.Tensor, weight: float, normalize: bool) -> torch.Tensor:

@@ -117,8 +117,8 @@ def _delta_into(out: torch.Tensor, x: TensorInputs, i: int, base: torch.Tensor) 
 def _task_family(x: TensorInputs, *, sparsification: str | None, consensus: bool) -> torch.Tensor:
     """Generalised task arithmetic: sparsify deltas, weight them, optionally elect signs, add to base.
 
-    The arithmetic is mergekit's, operation for operation; it is written with in-place updates and a
-    boolean consensus mask so that a large tensor needs few temporary copies.
+    The arithmetic is mergekit's, operation for operation, in the kernels of :func:`chunked.combine`
+    (which give the same bits); tensors over one chunk are streamed by :mod:`judgeforge.merge.chunked`.
     """
     assert x.base_index is not None
     if len(x.tensors) > 1 and chunked.applies(x, sparsification):
@@ -137,34 +137,8 @@ def _task_family(x: TensorInputs, *, sparsification: str | None, consensus: bool
         if sparse.data_ptr() != deltas[row].data_ptr():
             deltas[row] = sparse
     weights = torch.tensor([float(x.params[i]["weight"]) for i in others], dtype=deltas.dtype)
-    weights = weights.reshape(-1, *([1] * base.dim()))
-    if bool((weights != 1).any()):  # multiplying by 1.0 changes no bit
-        deltas.mul_(weights)
-    if consensus:
-        mask = _sign_consensus(deltas)
-        divisor = (weights * mask).sum(dim=0)
-        divisor.masked_fill_(divisor == 0, 1)
-        mixed = deltas.mul_(mask).sum(dim=0)
-    else:
-        mixed = deltas.sum(dim=0)
-        divisor = weights.sum(dim=0)
-        divisor[divisor.abs() < 1e-8] = 1
-    if x.shared["normalize"]:
-        mixed /= divisor
-    lam = float(x.shared["lambda"])
-    if lam != 1:
-        mixed *= lam
-    return mixed.add_(base).to(base.dtype)  # base + mixed, bit for bit
-
-
-def _sign_consensus(deltas: torch.Tensor) -> torch.Tensor:
-    """TIES sign election: a delta is kept when its sign is that of the summed (weighted) deltas.
-
-    mergekit computes ``sign(d) == (2 * (sum >= 0) - 1)`` in the mask dtype; the boolean form below is
-    the same predicate (zero and NaN deltas never agree) in fewer passes.
-    """
-    majority_positive = deltas.sum(dim=0) >= 0
-    return torch.where(majority_positive, deltas > 0, deltas < 0)
+    mixed = chunked.combine(deltas.reshape(len(others), -1), weights.reshape(-1, 1), x.shared, consensus)
+    return mixed.add_(base.reshape(-1)).reshape(base.shape).to(base.dtype)  # base + mixed, bit for bit
 
 
 def task_arithmetic(x: TensorInputs) -> torch.Tensor:
