@@ -45,19 +45,21 @@ class BlockWriter:
     ) -> None:
         self.fd = fd
         self.min_direct_bytes = min_direct_bytes
-        self.direct_fd = _open_direct(path)
+        self._direct_fd = _open_direct(path)
+        self._use_direct = self._direct_fd is not None
+        self._lock = threading.Lock()
         self.direct_bytes = 0  # written with O_DIRECT so far
 
     @property
     def direct(self) -> bool:
         """Whether ``O_DIRECT`` writes are (still) in use for this file."""
-        return self.direct_fd is not None
+        return self._use_direct
 
     def write(self, data: memoryview, offset: int) -> None:
         """Write ``data`` at ``offset`` (thread-safe for ranges that do not overlap)."""
         first = -(-offset // BLOCK) * BLOCK
         last = (offset + len(data)) // BLOCK * BLOCK
-        if self.direct_fd is None or last - first < self.min_direct_bytes:
+        if not self._use_direct or last - first < self.min_direct_bytes:
             _pwrite_all(self.fd, data, offset)
             return
         _pwrite_all(self.fd, data[: first - offset], offset)
@@ -65,25 +67,30 @@ class BlockWriter:
         self._write_direct(data[first - offset : last - offset], first)
 
     def _write_direct(self, data: memoryview, offset: int) -> None:
+        assert self._direct_fd is not None
         bounce = _BOUNCE.get()
         for start in range(0, len(data), BOUNCE_BYTES):
             piece = data[start : start + BOUNCE_BYTES]
             bounce[: len(piece)] = piece
             try:
-                _pwrite_all(self.direct_fd, bounce[: len(piece)], offset + start)  # type: ignore[arg-type]
-                self.direct_bytes += len(piece)
+                _pwrite_all(self._direct_fd, bounce[: len(piece)], offset + start)
             except OSError as exc:
                 if exc.errno != errno.EINVAL:
                     raise
-                # The file system wants another alignment after all: finish through the page cache.
-                self.close_direct()
+                # The file system wants another alignment after all: this and later writes go through
+                # the page cache (the descriptor stays open until close_direct: other threads may use it).
+                self._use_direct = False
                 _pwrite_all(self.fd, data[start:], offset + start)
                 return
+            with self._lock:
+                self.direct_bytes += len(piece)
 
     def close_direct(self) -> None:
-        if self.direct_fd is not None:
-            os.close(self.direct_fd)
-            self.direct_fd = None
+        """Close the ``O_DIRECT`` descriptor (once every write has returned)."""
+        self._use_direct = False
+        if self._direct_fd is not None:
+            os.close(self._direct_fd)
+            self._direct_fd = None
 
 
 def _open_direct(path: os.PathLike[str] | str) -> int | None:
