@@ -13,11 +13,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from judgeforge.errors import InputError
 from judgeforge.judge import Judge
-from judgeforge.records import PairItem, Prompt
+from judgeforge.records import DirectItem, PairItem, Prompt
 from judgeforge.runner.options import RunOptions
 from judgeforge.runner.output import LineWriter
 from judgeforge.runner.progress import Progress
@@ -126,11 +126,12 @@ class Engine:
     def _render(self, row: ValidRow) -> list[Prompt]:
         renderer = self.judge.renderer
         item = row.item
-        if not isinstance(item, PairItem):
+        if type(item) is DirectItem:  # rows are built as exact classes; isinstance on a model is slower
             return [renderer.direct(item)]
-        prompts = [renderer.pair(item)]
+        pair = cast(PairItem, item)
+        prompts = [renderer.pair(pair)]
         if self.options.both_orders:
-            swapped = item.model_copy(update={"response_a": item.response_b, "response_b": item.response_a})
+            swapped = pair.model_copy(update={"response_a": pair.response_b, "response_b": pair.response_a})
             prompts.append(renderer.pair(swapped))
         return prompts
 
