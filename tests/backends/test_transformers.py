@@ -131,3 +131,15 @@ def test_short_greedy_with_shared_prefix_equals_generate(
         for mine, other in zip(ours.logprobs, theirs.logprobs):
             assert mine.logprob == pytest.approx(other.logprob, abs=1e-4)
             assert mine.top.keys() == other.top.keys()
+
+
+def test_the_shared_prefix_loop_is_used_only_where_forward_takes_its_arguments(
+    backend: TransformersBackend,
+) -> None:
+    from judgeforge.backends.hf_prefix import supported
+
+    class OlderModel:  # a forward from before logits_to_keep: generate() is used instead
+        def forward(self, input_ids: object = None, attention_mask: object = None) -> None: ...
+
+    assert supported(backend.model)
+    assert not supported(OlderModel())

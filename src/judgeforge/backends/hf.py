@@ -27,7 +27,7 @@ from pydantic import Field
 from judgeforge.backends.base import Backend, BackendOptions, Capabilities
 from judgeforge.backends.fingerprint import directory_fingerprint
 from judgeforge.backends.hf_decode import Pieces, decode_rows
-from judgeforge.backends.hf_prefix import SHORT_GENERATION, greedy_with_shared_prefix
+from judgeforge.backends.hf_prefix import SHORT_GENERATION, greedy_with_shared_prefix, supported
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
 from judgeforge.prompts.chat import tokenizer_chat_format
@@ -73,6 +73,7 @@ class TransformersBackend(Backend):
         self.model.eval()
         self._pad_id = _pad_id(self.tokenizer)
         self._pieces = Pieces(self.tokenizer)
+        self._prefix_loop = supported(self.model)
         self._lock = threading.Lock()  # one generate at a time: the model is not re-entrant
 
     def identity(self) -> dict[str, str]:
@@ -140,6 +141,7 @@ class TransformersBackend(Backend):
     def _shares_prefix(self, params: SamplingParams) -> bool:
         return (
             self.options.share_prefix
+            and self._prefix_loop
             and params.temperature == 0
             and params.repetition_penalty == 1.0
             and params.max_tokens <= SHORT_GENERATION

@@ -10,7 +10,8 @@ last position's logits computed.
 
 The result is the same greedy tokens and log-probabilities as ``model.generate`` up to floating-point
 rounding of the differently shaped matrix products (the tests compare both). Used by the transformers backend
-for greedy requests without repetition penalty of at most :data:`SHORT_GENERATION` tokens.
+for greedy requests without repetition penalty of at most :data:`SHORT_GENERATION` tokens, on models whose
+``forward`` takes ``logits_to_keep`` and ``position_ids`` (:func:`supported`); others use ``generate``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ def common_prefix_length(rows: Sequence[Sequence[int]]) -> int:
     while length < shortest - 1 and all(row[length] == first[length] for row in rows):
         length += 1
     return length
+
+
+def supported(model: Any) -> bool:
+    """Whether ``model.forward`` takes what this loop passes (``logits_to_keep``: transformers >= 4.50)."""
+    try:
+        parameters = inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):
+        return False
+    return "logits_to_keep" in parameters and "position_ids" in parameters
 
 
 def cache_keyword(model: Any) -> str:
