@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from tiny_judge import build_tiny_judge, direct_items, pair_items
 
 from judgeforge import Judge
 from judgeforge.backends.hf import TransformersBackend, TransformersOptions
-from judgeforge.backends.llamacpp_server import free_port
+from judgeforge.backends.llamacpp_server import free_port, local_server
 from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions
 from judgeforge.prompts import PromptRenderer
 from judgeforge.sampling import SamplingParams
@@ -75,26 +71,8 @@ def vllm_server(judge_dir: Path) -> Iterator[str]:
     command = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(judge_dir)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--served-model-name", "judge"]
     command += ["--dtype", "float32", "--max-model-len", "1024", "--enforce-eager"]
-    with tempfile.TemporaryFile(mode="w+") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        base_url = f"http://127.0.0.1:{port}/v1"
-        try:
-            deadline = time.monotonic() + 600
-            while time.monotonic() < deadline:
-                assert process.poll() is None, log.seek(0) or log.read()[-3000:]
-                try:
-                    if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(1)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with local_server(command, port, name="vllm", startup_timeout=600, stop_timeout=30) as base_url:
+        yield base_url
 
 
 def test_openai_server_with_openai_compat(vllm_server: str, backend) -> None:  # type: ignore[no-untyped-def]

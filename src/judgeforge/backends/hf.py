@@ -27,7 +27,7 @@ from pydantic import Field
 from judgeforge.backends.base import Backend, BackendOptions, Capabilities
 from judgeforge.backends.fingerprint import directory_fingerprint
 from judgeforge.backends.hf_decode import Pieces, decode_rows
-from judgeforge.backends.hf_prefix import SHORT_GENERATION, greedy_with_shared_prefix, supported
+from judgeforge.backends.hf_prefix import SHORT_GENERATION, cache_keyword, greedy_with_shared_prefix
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
 from judgeforge.prompts.chat import tokenizer_chat_format
@@ -73,7 +73,7 @@ class TransformersBackend(Backend):
         self.model.eval()
         self._pad_id = _pad_id(self.tokenizer)
         self._pieces = Pieces(self.tokenizer)
-        self._prefix_loop = supported(self.model)
+        self._cache_keyword = cache_keyword(self.model)  # None: no shared-prefix loop for this model
         self._lock = threading.Lock()  # one generate at a time: the model is not re-entrant
 
     def identity(self) -> dict[str, str]:
@@ -141,7 +141,7 @@ class TransformersBackend(Backend):
     def _shares_prefix(self, params: SamplingParams) -> bool:
         return (
             self.options.share_prefix
-            and self._prefix_loop
+            and self._cache_keyword is not None
             and params.temperature == 0
             and params.repetition_penalty == 1.0
             and params.max_tokens <= SHORT_GENERATION
@@ -150,8 +150,9 @@ class TransformersBackend(Backend):
     def _short_greedy(self, rows: list[list[int]], params: SamplingParams) -> list[Completion]:
         stop_ids = self._stop_ids()
         try:
+            assert self._cache_keyword is not None
             new_tokens, logits = greedy_with_shared_prefix(
-                self.torch, self.model, rows, params.max_tokens, self._pad_id, stop_ids
+                self.torch, self.model, self._cache_keyword, rows, params.max_tokens, self._pad_id, stop_ids
             )
         except (RuntimeError, ValueError) as exc:  # CUDA OOM, a model without cache support
             raise BackendError(f"transformers forward pass failed: {exc}") from exc

@@ -11,7 +11,7 @@ last position's logits computed.
 The result is the same greedy tokens and log-probabilities as ``model.generate`` up to floating-point
 rounding of the differently shaped matrix products (the tests compare both). Used by the transformers backend
 for greedy requests without repetition penalty of at most :data:`SHORT_GENERATION` tokens, on models whose
-``forward`` takes ``logits_to_keep`` and ``position_ids`` (:func:`supported`); others use ``generate``.
+``forward`` takes ``logits_to_keep`` and ``position_ids`` (:func:`cache_keyword`); others use ``generate``.
 """
 
 from __future__ import annotations
@@ -33,27 +33,33 @@ def common_prefix_length(rows: Sequence[Sequence[int]]) -> int:
     return length
 
 
-def supported(model: Any) -> bool:
-    """Whether ``model.forward`` takes what this loop passes (``logits_to_keep``: transformers >= 4.50)."""
+def cache_keyword(model: Any) -> str | None:
+    """The name ``model.forward`` takes its key/value cache under (``cache`` in transformers >= 5.2x,
+    else ``past_key_values``), or None when it lacks what this loop passes (``logits_to_keep``, from
+    transformers 4.50, and ``position_ids``)."""
     try:
         parameters = inspect.signature(model.forward).parameters
     except (TypeError, ValueError):
-        return False
-    return "logits_to_keep" in parameters and "position_ids" in parameters
-
-
-def cache_keyword(model: Any) -> str:
-    """The name ``model.forward`` takes its key/value cache under (``cache`` in transformers >= 5.2x)."""
-    parameters = inspect.signature(model.forward).parameters
+        return None
+    if "logits_to_keep" not in parameters or "position_ids" not in parameters:
+        return None
     return "cache" if "cache" in parameters else "past_key_values"
 
 
 def greedy_with_shared_prefix(
-    torch: Any, model: Any, rows: Sequence[Sequence[int]], max_tokens: int, pad_id: int, stop_ids: set[int]
+    torch: Any,
+    model: Any,
+    keyword: str,
+    rows: Sequence[Sequence[int]],
+    max_tokens: int,
+    pad_id: int,
+    stop_ids: set[int],
 ) -> tuple[list[list[int]], Any]:
-    """Greedy new tokens per row and the raw logits of every step (``[rows, steps, vocab]``)."""
+    """Greedy new tokens per row and the raw logits of every step (``[rows, steps, vocab]``).
+
+    ``keyword`` is :func:`cache_keyword` of ``model`` (computed once by the caller).
+    """
     device = model.device
-    keyword = cache_keyword(model)
     shared = common_prefix_length(rows)
     cache = None
     if shared:

@@ -1,4 +1,4 @@
-"""Running ``python -m llama_cpp.server`` on 127.0.0.1 for a GGUF file (tests, benchmarks, local grading)."""
+"""Running ``python -m llama_cpp.server`` (or any OpenAI-compatible server command) on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -50,31 +50,44 @@ def llama_cpp_server(
     if n_threads:
         command += ["--n_threads", str(n_threads), "--n_threads_batch", str(n_threads)]
     command += list(extra_args)
+    with local_server(command, port, name="llama_cpp.server", startup_timeout=startup_timeout) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def local_server(
+    command: Sequence[str], port: int, *, name: str, startup_timeout: float, stop_timeout: float = 15.0
+) -> Iterator[str]:
+    """Run an OpenAI-compatible server ``command`` listening on 127.0.0.1:``port``; yield its base URL
+    once ``/v1/models`` answers; terminate it (kill after ``stop_timeout``) on exit. A server that exits
+    or stays silent raises :class:`BackendError` with the tail of its log."""
     with tempfile.TemporaryFile(mode="w+") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT)
         try:
             base_url = f"http://127.0.0.1:{port}/v1"
-            _wait_until_ready(process, base_url, startup_timeout, log)
+            _wait_until_ready(process, base_url, startup_timeout, log, name)
             yield base_url
         finally:
             process.terminate()
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=stop_timeout)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
 
 
-def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, timeout: float, log: object) -> None:
+def _wait_until_ready(
+    process: subprocess.Popen[bytes], base_url: str, timeout: float, log: object, name: str
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BackendError(f"llama_cpp.server exited with {process.returncode}:\n{_tail(log)}")
+            raise BackendError(f"{name} exited with {process.returncode}:\n{_tail(log)}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{base_url}/models", timeout=2.0).status_code == 200:
                 return
         time.sleep(0.25)
-    raise BackendError(f"llama_cpp.server did not answer within {timeout:.0f}s:\n{_tail(log)}")
+    raise BackendError(f"{name} did not answer within {timeout:.0f}s:\n{_tail(log)}")
 
 
 def _tail(log: object) -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from judgeforge.merge.sparsify import EXACT_BELOW, SAMPLE_SIZE
+from judgeforge.merge.sparsify import EXACT_BELOW, SAMPLE_SIZE, sample_bracket
 
 if TYPE_CHECKING:
     from judgeforge.merge.methods import TensorInputs
@@ -213,11 +213,7 @@ def _magnitude_cut(
     k = max(1, int(density * n))
     if n < EXACT_BELOW:
         return _whole_tensor_cut(tensor, base, dtype, k)
-    sample = _delta_magnitudes(tensor, base, dtype, 0, n, max(1, n // SAMPLE_SIZE)).sort().values
-    size = sample.numel()
-    centre = (n - k) * size // n
-    margin = int(6 * math.sqrt(size / 4)) + 8
-    lo, hi = sample[max(centre - margin, 0)], sample[min(centre + margin, size - 1)]
+    lo, hi = sample_bracket(_delta_magnitudes(tensor, base, dtype, 0, n, max(1, n // SAMPLE_SIZE)), n, k)
     above, bands = 0, []
     for start in range(0, n, chunk):
         magnitudes = _delta_magnitudes(tensor, base, dtype, start, min(start + chunk, n))

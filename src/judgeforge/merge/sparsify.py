@@ -87,6 +87,19 @@ def _index_after_nth_true(flags: torch.Tensor, count: int, chunks: int = 4096) -
     return start + int(within[count - before - 1]) + 1
 
 
+def sample_bracket(sample: torch.Tensor, n: int, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(lo, hi)`` around where the k-th largest of ``n`` values should lie, judged from a sample of them.
+
+    The band spans +-6 standard deviations of a sample quantile's rank (plus a few entries). Callers must
+    check with counts that the k-th value really lies in it: the sample may be unrepresentative.
+    """
+    ordered = sample.sort().values
+    size = ordered.numel()
+    centre = (n - k) * size // n  # the k-th largest is the (n - k)-th smallest, 0-based
+    margin = int(6 * math.sqrt(size / 4)) + 8
+    return ordered[max(centre - margin, 0)], ordered[min(centre + margin, size - 1)]
+
+
 def _threshold_and_counts(w: torch.Tensor, k: int) -> tuple[torch.Tensor, int, int]:
     """The k-th largest value of 1-D ``w``, how many entries exceed it and how many equal it.
 
@@ -99,11 +112,7 @@ def _threshold_and_counts(w: torch.Tensor, k: int) -> tuple[torch.Tensor, int, i
     """
     n = w.numel()
     if n >= EXACT_BELOW:
-        ordered = w[:: n // SAMPLE_SIZE].sort().values
-        size = ordered.numel()
-        centre = (n - k) * size // n  # the k-th largest is the (n - k)-th smallest, 0-based
-        margin = int(6 * math.sqrt(size / 4)) + 8
-        lo, hi = ordered[max(centre - margin, 0)], ordered[min(centre + margin, size - 1)]
+        lo, hi = sample_bracket(w[:: n // SAMPLE_SIZE], n, k)
         above = int(torch.count_nonzero(w > hi))  # count_nonzero: no int64 copy, unlike bool.sum()
         band = w[(w >= lo).logical_and_(w <= hi)]
         if above < k <= above + band.numel():
