@@ -8,10 +8,11 @@ Two protocols, kept apart on purpose:
   keeps its parsed score and gains ``probabilities`` and ``expected_score`` (sum of value x probability);
   for pairs, ``probabilities["A"]`` is P(A). The distribution is conditioned on the feedback the model wrote.
 - **Score-only** (``Judge(..., score_only=True)``, protocol ``"score-only-logprob"``): no feedback is
-  generated. The prompt is extended with the forced marker ``"[RESULT]"`` and at most two tokens are
-  generated greedily; the distribution is read at the first token that is not whitespace (tokenizers that
-  write the value with its leading space, like ``" 4"``, give it at once; those that split off the space
-  give it one token later). This is much faster but is *not* the protocol the judges were trained
+  generated. The prompt is extended with the forced marker ``"[RESULT]"`` and one token is generated
+  greedily; the distribution is read at the first token that is not whitespace. Tokenizers that write the
+  value with its leading space (``" 4"``, ``"▁4"``) give it at once; for rows whose one token is only
+  whitespace (tokenizers that split off the space), the request is repeated with two tokens, which greedy
+  decoding makes the same first token followed by the value. This is much faster but is *not* the protocol the judges were trained
   and evaluated with: the verdict is not conditioned on any feedback, so scores can differ. Its verdicts have
   empty feedback and ``raw`` holding the forced marker and the most probable value.
 
@@ -34,7 +35,7 @@ from judgeforge.sampling import SamplingParams
 SCORE_ONLY_PROTOCOL = "score-only-logprob"
 FEEDBACK_PROTOCOL = "feedback-then-score"
 SCORE_ONLY_PREFIX = "[RESULT]"
-SCORE_ONLY_TOKENS = 2
+SCORE_ONLY_TOKENS = 2  # at most: one, then two for rows whose first token is whitespace
 DEFAULT_TOP_LOGPROBS = 20
 
 
@@ -122,22 +123,23 @@ def score_only_verdict(completion: Completion, mode: Mode, prefix: str = SCORE_O
     """A score-only verdict from the short completion of :func:`score_only_prompt`."""
     if not completion.logprobs:
         return Verdict(failure="score-only: the backend returned no logprobs", raw=prefix + completion.text)
-    forced = TokenLogprob(token=prefix, logprob=0.0)
-    distribution = feedback_distribution(
-        completion.model_copy(update={"logprobs": (forced, *completion.logprobs)}), mode
-    )
+    tokens = (TokenLogprob(token=prefix, logprob=0.0), *completion.logprobs)
+    index = verdict_position(tokens)
+    distribution = None if index is None else distribution_at(tokens[index], mode)
     if distribution is None:
         return Verdict(
             failure=f"score-only: no allowed value among the top tokens after {prefix!r}",
             raw=prefix + completion.text,
         )
     value = distribution.most_likely()
-    verdict = Verdict(
+    # trusted(): every field is built here from typed parts (the value is one of the allowed ones)
+    return Verdict.trusted(
         score=int(value) if mode == "absolute" else None,
         winner=None if mode == "absolute" else ("A" if value == "A" else "B"),
         raw=f"{prefix} {value}",
+        probabilities=distribution.probabilities,
+        expected_score=distribution.expected_score(),
     )
-    return with_distribution(verdict, distribution)
 
 
 def _value_of(token: str) -> str:
@@ -158,10 +160,10 @@ def check_backend(backend: Backend, score_only: bool) -> None:
 async def score_only(
     backend: Backend, prompts: Sequence[Prompt], params: SamplingParams, prefix: str = SCORE_ONLY_PREFIX
 ) -> list[tuple[Verdict, Usage]]:
-    """Score-only verdicts for ``prompts``: one forced-marker, two-token greedy generation each."""
+    """Score-only verdicts for ``prompts``: one forced-marker greedy token each (two where it is whitespace)."""
     params = params.model_copy(
         update={
-            "max_tokens": SCORE_ONLY_TOKENS,
+            "max_tokens": 1,
             "temperature": 0.0,
             "top_p": 1.0,
             "repetition_penalty": 1.0,
@@ -170,11 +172,31 @@ async def score_only(
             "top_logprobs": max(params.top_logprobs, DEFAULT_TOP_LOGPROBS),
         }
     )
+    forced = [score_only_prompt(p, prefix) for p in prompts]
     try:
-        completions = await backend.generate([score_only_prompt(p, prefix) for p in prompts], params)
+        completions = list(await backend.generate(forced, params))
+        short = [i for i, completion in enumerate(completions) if _only_whitespace(completion)]
+        if short:
+            longer = params.model_copy(update={"max_tokens": SCORE_ONLY_TOKENS})
+            again = await backend.generate([forced[i] for i in short], longer)
+            for index, completion in zip(short, again, strict=True):
+                completions[index] = _with_usage_of(completion, completions[index])
     except BackendError as exc:
         return [(Verdict(failure=f"backend error: {exc}"), Usage()) for _ in prompts]
     return [
         (score_only_verdict(completion, prompt.mode, prefix), completion.usage)
         for prompt, completion in zip(prompts, completions, strict=True)
     ]
+
+
+def _only_whitespace(completion: Completion) -> bool:
+    """A one-token completion of nothing but whitespace that did not end at a stop token: the value is next."""
+    return completion.finish_reason != "stop" and not _value_of(completion.text)
+
+
+def _with_usage_of(completion: Completion, earlier: Completion) -> Completion:
+    usage = Usage.trusted(
+        prompt_tokens=completion.usage.prompt_tokens + earlier.usage.prompt_tokens,
+        completion_tokens=completion.usage.completion_tokens + earlier.usage.completion_tokens,
+    )
+    return completion.model_copy(update={"usage": usage})

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections.abc import Sequence
 
 import pytest
 
-from judgeforge.records import Completion, TokenLogprob
+from judgeforge.backends.base import Backend, Capabilities
+from judgeforge.records import Completion, Prompt, TokenLogprob, Usage
+from judgeforge.sampling import SamplingParams
 from judgeforge.scoring import (
     distribution_at,
     feedback_distribution,
+    score_only,
     score_only_verdict,
     verdict_position,
 )
@@ -78,3 +83,54 @@ def test_score_only_verdict_takes_the_most_likely_value_and_labels_raw() -> None
     failed = score_only_verdict(stream(tok("The", -0.1, The=-0.1, A=-2.0)), "absolute")
     assert not failed.ok and "no allowed value" in (failed.failure or "")
     assert not score_only_verdict(Completion(text="4"), "absolute").ok
+
+
+class SplitSpaceModel(Backend):
+    """A seam backend shaped like a tokenizer that writes ``" "`` and ``"4"`` as two tokens for some prompts."""
+
+    name = "split-space"
+    capabilities = Capabilities(logprobs=True)
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, list[str]]] = []
+
+    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
+        self.calls.append((params.max_tokens, [p.text for p in prompts]))
+        out = []
+        for prompt in prompts:
+            tokens = (
+                [tok(" ", -0.1, **{" ": -0.1, "The": -3.0}), tok("4", -0.2, **{"4": -0.2, "5": -1.8})]
+                if "split" in prompt.text
+                else [tok(" 2", -0.1, **{" 2": -0.1, " 1": -2.5})]
+            )[: params.max_tokens]
+            out.append(
+                Completion(
+                    text="".join(t.token for t in tokens),
+                    logprobs=tuple(tokens),
+                    usage=Usage(prompt_tokens=10, completion_tokens=len(tokens)),
+                    finish_reason="length",
+                )
+            )
+        return out
+
+    def identity(self) -> dict[str, str]:
+        return {"backend": self.name}
+
+
+def test_score_only_asks_one_token_and_a_second_only_where_the_first_is_whitespace() -> None:
+    model = SplitSpaceModel()
+    prompts = [
+        Prompt(mode="absolute", template="t", messages=(), text=t) for t in ("whole", "split", "whole again")
+    ]
+    results = asyncio.run(score_only(model, prompts, SamplingParams()))
+    assert model.calls == [
+        (1, ["whole[RESULT]", "split[RESULT]", "whole again[RESULT]"]),
+        (2, ["split[RESULT]"]),
+    ]
+    assert [verdict.score for verdict, _ in results] == [2, 4, 2]
+    assert results[1][0].probabilities == pytest.approx(
+        {"1": 0, "2": 0, "3": 0, "4": 0.832, "5": 0.168}, abs=1e-3
+    )
+    # both calls are accounted: the whitespace row spent 10 + 10 prompt tokens and 1 + 2 new tokens
+    assert [usage.completion_tokens for _, usage in results] == [1, 3, 1]
+    assert [usage.prompt_tokens for _, usage in results] == [10, 20, 10]

