@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -69,32 +70,39 @@ def parse_options(backend_class: type[Backend], options: Mapping[str, Any] | Non
         raise ConfigError(f"invalid options for backend '{backend_class.name}': {problems}") from exc
 
 
-class WorkerThread:
-    """One long-lived thread for an in-process backend's blocking calls.
+class ModelThread:
+    """The one thread on which in-process backends run their blocking model calls.
 
-    ``asyncio.to_thread`` runs on the event loop's default executor, which every ``asyncio.run`` (every
-    synchronous ``Judge`` call) creates and then joins with a helper thread: two thread starts per call,
-    a visible share of a small batch. This thread lives as long as its backend (or until :meth:`close`).
+    Not ``asyncio.to_thread``: its executor is created and joined again by every ``asyncio.run`` (every
+    synchronous ``Judge`` call), two thread starts per call, a visible share of a small batch. And one
+    thread for every backend, not one each: each thread that runs torch operations gets its own OpenMP
+    team (torch's libgomp), and once there are more OpenMP threads than cores libgomp cuts its spin-wait
+    between parallel regions to almost nothing, which slows the many small regions of a forward pass
+    (docs/performance.md: ``generate`` ~2x slower while another thread's idle team exists). Calls from all
+    backends therefore run one at a time. Torch work of your own on other threads has the same effect.
     """
 
-    def __init__(self, name: str) -> None:
-        self._name = name
-        self._executor: ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
+    _executor: ClassVar[ThreadPoolExecutor | None] = None
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """``function(*args)`` on the worker thread, with the caller's context variables."""
+    @classmethod
+    async def run(cls, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` on the model thread, with the caller's context variables."""
         call = functools.partial(contextvars.copy_context().run, function, *args)
-        return await asyncio.get_running_loop().run_in_executor(self._pool(), call)
+        return await asyncio.get_running_loop().run_in_executor(cls._pool(), call)
 
-    def close(self) -> None:
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False)
+    @classmethod
+    def _pool(cls) -> ThreadPoolExecutor:
+        with cls._lock:
+            if cls._executor is None:
+                cls._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judgeforge-model")
+            return cls._executor
 
-    def _pool(self) -> ThreadPoolExecutor:
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._name)
-            return self._executor
+    @classmethod
+    def _forget_after_fork(cls) -> None:
+        """A forked child has no copy of the thread: it starts its own on first use."""
+        cls._executor = None
+        cls._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=ModelThread._forget_after_fork)

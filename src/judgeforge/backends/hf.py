@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from judgeforge.backends.base import Backend, BackendOptions, Capabilities, WorkerThread
+from judgeforge.backends.base import Backend, BackendOptions, Capabilities, ModelThread
 from judgeforge.backends.fingerprint import directory_fingerprint
 from judgeforge.backends.hf_decode import Pieces, decode_rows
 from judgeforge.backends.hf_prefix import (
@@ -80,7 +80,6 @@ class TransformersBackend(Backend):
         keyword = cache_keyword(self.model)  # None: no shared-prefix loop for this model
         self._heads = None if keyword is None else HeadCache(self.torch, self.model, keyword)
         self._lock = threading.Lock()  # one generate at a time: the model is not re-entrant
-        self._worker = WorkerThread("judgeforge-transformers")
 
     def identity(self) -> dict[str, str]:
         return {
@@ -90,11 +89,8 @@ class TransformersBackend(Backend):
             "dtype": str(self.dtype).removeprefix("torch."),
         }
 
-    async def aclose(self) -> None:
-        self._worker.close()
-
     async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
-        return await self._worker.run(self.generate_sync, prompts, params)
+        return await ModelThread.run(self.generate_sync, prompts, params)
 
     def generate_sync(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         """The blocking implementation of :meth:`generate`."""

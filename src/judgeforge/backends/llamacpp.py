@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from judgeforge.backends.base import Backend, BackendOptions, Capabilities, WorkerThread
+from judgeforge.backends.base import Backend, BackendOptions, Capabilities, ModelThread
 from judgeforge.backends.fingerprint import file_fingerprint
 from judgeforge.backends.openai_format import completion_from_body
 from judgeforge.errors import BackendError, ConfigError
@@ -59,7 +59,6 @@ class LlamaCppBackend(Backend):
             raise BackendError(f"cannot load {options.model_path}: {exc}", retryable=False) from exc
         self._bos = self.llm.detokenize([self.llm.token_bos()], special=True).decode("utf-8", "replace")
         self._lock = threading.Lock()
-        self._worker = WorkerThread("judgeforge-llama-cpp")
 
     def identity(self) -> dict[str, str]:
         return {
@@ -69,13 +68,10 @@ class LlamaCppBackend(Backend):
             "revision": file_fingerprint(self.options.model_path),
         }
 
-    async def aclose(self) -> None:
-        self._worker.close()
-
     async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         if params.logprobs and not self.options.logprobs:
             raise ConfigError("llama_cpp: create the backend with logprobs=true to get token logprobs")
-        return await self._worker.run(self.generate_sync, prompts, params)
+        return await ModelThread.run(self.generate_sync, prompts, params)
 
     def generate_sync(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         """The blocking implementation of :meth:`generate`."""

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from judgeforge.backends.base import Backend, BackendOptions, Capabilities, WorkerThread
+from judgeforge.backends.base import Backend, BackendOptions, Capabilities, ModelThread
 from judgeforge.backends.fingerprint import directory_fingerprint
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
@@ -64,7 +64,6 @@ class VLLMBackend(Backend):
             raise BackendError(f"vllm cannot load {options.model!r}: {exc}", retryable=False) from exc
         self.tokenizer = self.llm.get_tokenizer()
         self._lock = threading.Lock()
-        self._worker = WorkerThread("judgeforge-vllm")
 
     def identity(self) -> dict[str, str]:
         return {
@@ -74,11 +73,8 @@ class VLLMBackend(Backend):
             "dtype": self.options.dtype,
         }
 
-    async def aclose(self) -> None:
-        self._worker.close()
-
     async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
-        return await self._worker.run(self.generate_sync, prompts, params)
+        return await ModelThread.run(self.generate_sync, prompts, params)
 
     def generate_sync(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         """The blocking implementation of :meth:`generate`."""
