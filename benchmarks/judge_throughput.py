@@ -1,7 +1,9 @@
 """Judge throughput, measured side by side in one run on this machine (not part of CI).
 
 (a) in-process transformers: batched generation vs one ``generate`` call per prompt, same tiny model;
-(b) score-only logprob protocol vs full feedback generation (with their agreement), same backend;
+(b) score-only logprob protocol vs full feedback generation (with their agreement), same backend; the
+    best of 10 full-feedback calls against the best of 50 score-only calls (5 after each full one), and
+    the ratio of the medians too;
 (c) judgeforge ``openai_compat`` vs prometheus-eval 0.1.20's LiteLLM path against the same local llama.cpp
     server at equal max_tokens: completions/s and completions spent per graded item (counted by a proxy).
 
@@ -19,6 +21,7 @@ import contextlib
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import textwrap
@@ -46,6 +49,7 @@ from judgeforge.sampling import SamplingParams  # noqa: E402
 
 PE_VENV = REPO / ".venv-prometheus-eval"
 ROUNDS = 10
+FAST_PER_ROUND = 5
 
 
 def part_a(model_dir: Path, items: int, max_tokens: int) -> dict[str, Any]:
@@ -89,23 +93,26 @@ def part_b(model_dir: Path, items: int, max_tokens: int) -> dict[str, Any]:
     fast_judge = Judge(backend, sampling=sampling, score_only=True)
     fast_judge.grade_many(data[:2])  # warm-up
     full_times, fast_times = [], []
-    for _ in range(ROUNDS):
+    for _ in range(ROUNDS):  # alternate; the short score-only call is timed FAST_PER_ROUND times a round
         start = time.perf_counter()
         full = full_judge.grade_many(data)
         full_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        fast = fast_judge.grade_many(data)
-        fast_times.append(time.perf_counter() - start)
+        for _ in range(FAST_PER_ROUND):
+            start = time.perf_counter()
+            fast = fast_judge.grade_many(data)
+            fast_times.append(time.perf_counter() - start)
     full_s, fast_s = min(full_times), min(fast_times)
     both = [
         (f.verdicts[0], s.verdicts[0]) for f, s in zip(full, fast) if f.verdicts[0].ok and s.verdicts[0].ok
     ]
     return {
         "items": items,
-        "full_s": round(full_s, 2),
-        "score_only_s": round(fast_s, 2),
+        "full_s": round(full_s, 3),
+        "score_only_s": round(fast_s, 4),
         "rounds": ROUNDS,
+        "score_only_per_round": FAST_PER_ROUND,
         "speedup": round(full_s / fast_s, 1),
+        "speedup_of_medians": round(statistics.median(full_times) / statistics.median(fast_times), 1),
         "full_parsed": sum(j.verdicts[0].ok for j in full),
         "mean_feedback_tokens": sum(j.usage.completion_tokens for j in full) / items,
         "agreement": round(sum(a.score == b.score for a, b in both) / max(len(both), 1), 3),
