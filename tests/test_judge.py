@@ -135,6 +135,7 @@ def test_backend_options_from_strings_are_validated() -> None:
         ("caf\u00e9 au lait", "CAF\u00c9 lait"),  # non-ASCII: the str path
         ("plain words", "words\u2003and\u00a0more"),  # Unicode whitespace in one of them
         ("", "anything"),
+        ("".join(map(chr, range(128))) * 2, "ABC xyz 0123 _Z@q"),  # every ASCII character, any case
     ],
 )
 def test_fake_word_overlap_is_the_same_on_its_fast_ascii_path(text: str, target: str) -> None:

@@ -41,7 +41,7 @@ def item_from_row(
     Empty responses are bad input for grading; rendering (``allow_empty_responses``) shows them as they are.
     """
     required = not allow_empty_responses
-    if not isinstance(row, Mapping):
+    if type(row) is not dict and not isinstance(row, Mapping):  # the ABC check only for other mappings
         raise InputError(f"expected an object, got {type(row).__name__}", record=record)
     mode = row_mode(row, record, mode)
     item_id = _optional_text(row, "id", record, allow_number=True)
@@ -69,7 +69,7 @@ def _text(row: Mapping[str, Any], field: str, record: object, *, non_empty: bool
     value = row[field]
     if not isinstance(value, str):
         raise InputError(f"must be a string, got {type(value).__name__}", record=record, field=field)
-    if non_empty and not value.strip():
+    if non_empty and (not value or value.isspace()):  # == not value.strip(), without copying the text
         raise InputError("must not be empty", record=record, field=field)
     return value
 

@@ -30,9 +30,12 @@ from judgeforge.sampling import SamplingParams
 
 # Punctuation becomes a space, so str.split() yields the same words as a [a-z0-9]+ scan, at C speed.
 _NON_WORD = str.maketrans({c: " " for c in string.punctuation})
-# The same for ASCII bytes; \x1c-\x1f too, which str.split() treats as whitespace and bytes.split() does not.
+# The same for ASCII bytes (\x1c-\x1f too, which str.split() treats as whitespace and bytes.split() does
+# not), with upper case folded to lower case in the same table lookup.
 _SEPARATORS = string.punctuation.encode() + bytes(range(0x1C, 0x20))
-_NON_WORD_BYTES = bytes.maketrans(_SEPARATORS, b" " * len(_SEPARATORS))
+_LOWER_NON_WORD_BYTES = bytes.maketrans(
+    _SEPARATORS + string.ascii_uppercase.encode(), b" " * len(_SEPARATORS) + string.ascii_lowercase.encode()
+)
 _QUALITY_PHRASES = {
     1: "fails to address the task and ignores most of the criterion",
     2: "touches on the task but misses key requirements of the criterion",
@@ -127,7 +130,7 @@ def _word_list(text: str) -> list[str]:
 
 def _ascii_word_list(text: str) -> list[bytes]:
     """:func:`_word_list` for ASCII text, as bytes: ``bytes.translate`` is a plain table lookup."""
-    return text.lower().encode("ascii").translate(_NON_WORD_BYTES).split()
+    return text.encode("ascii").translate(_LOWER_NON_WORD_BYTES).split()
 
 
 def _overlap(text: str, target: str) -> float:

@@ -88,6 +88,8 @@ def _first_line(text: str) -> str:
 
 
 def _read_value(mode: Mode, line: str) -> tuple[str, str | None]:
+    if line in ALLOWED[mode]:  # the usual "4" or "A": what the pattern would read, without running it
+        return line, None
     if not line:
         return "", "no verdict"
     pattern = _ABSOLUTE_VALUE if mode == "absolute" else _RELATIVE_VALUE

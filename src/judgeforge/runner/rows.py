@@ -57,7 +57,7 @@ class RowChecker:
             row["rubric"] = None
         item = item_from_row(row, record=None, mode=self.mode, rubric=rubric or self.rubric)
         if item.id is not None:
-            if not item.id.strip():
+            if not item.id or item.id.isspace():
                 raise InputError("must not be empty", field="id")
             return ValidRow(item.id, row["id"] if isinstance(row["id"], int) else item.id, index, item)
         return ValidRow(str(index), index, index, item)
@@ -78,7 +78,7 @@ class RowChecker:
                 "a pair row (response_b) cannot be graded alone; use 'compare'", field="response_b"
             )
         reference = row.get("reference_answer")
-        if isinstance(reference, str) and not reference.strip():
+        if isinstance(reference, str) and (not reference or reference.isspace()):
             raise InputError("must not be empty (omit it for no reference)", field="reference_answer")
 
     def _row_rubric(self, row: dict[str, Any]) -> Rubric | None:
