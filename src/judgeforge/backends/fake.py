@@ -71,26 +71,37 @@ class FakeBackend(Backend):
             await asyncio.sleep(self.options.latency_ms / 1000)
         if self.options.fail_rate and self._fail_rng.random() < self.options.fail_rate:
             raise BackendError("fake backend: simulated failure (fail_rate)")
-        return [self._complete(prompt, params) for prompt in prompts]
+        all_garbage = self.options.first_attempt_garbage and params.attempt == 0
+        limit = max(params.max_tokens, 1) * 8
+        return [self._complete(prompt, params, all_garbage, limit) for prompt in prompts]
 
-    def _complete(self, prompt: Prompt, params: SamplingParams) -> Completion:
+    def _complete(self, prompt: Prompt, params: SamplingParams, all_garbage: bool, limit: int) -> Completion:
         draws = _Draws(_digest(prompt.text, params.seed, params.sample_index))
         user = prompt.messages[-1].content
-        if self._is_garbage(params, draws):
+        if all_garbage or draws.random() < self.options.garbage_rate:
             text = "I am not sure how to grade this one."
         elif prompt.mode == "absolute":
             text = _absolute_output(user, draws)
         else:
             text = _relative_output(user, draws)
-        text = text[: max(params.max_tokens, 1) * 8]
+        text = text[:limit]
         # Token counts are estimated at ~4 characters a token: a fake has no tokenizer to ask.
-        usage = Usage.trusted(prompt_tokens=len(prompt.text) // 4, completion_tokens=len(text) // 4)
+        usage = _usage(len(prompt.text) // 4, len(text) // 4)
         return Completion.trusted(text=text, usage=usage, finish_reason="stop", logprobs=None)
 
-    def _is_garbage(self, params: SamplingParams, draws: _Draws) -> bool:
-        if self.options.first_attempt_garbage and params.attempt == 0:
-            return True
-        return draws.random() < self.options.garbage_rate
+
+_USAGES: dict[tuple[int, int], Usage] = {}
+
+
+def _usage(prompt_tokens: int, completion_tokens: int) -> Usage:
+    """Usage records are immutable and the fake's counts repeat: each pair is built once (up to 4,096)."""
+    key = (prompt_tokens, completion_tokens)
+    usage = _USAGES.get(key)
+    if usage is None:
+        usage = Usage.trusted(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        if len(_USAGES) < 4096:
+            _USAGES[key] = usage
+    return usage
 
 
 class _Draws:
