@@ -47,19 +47,22 @@ def read_jsonl_rows(source: str, split: str = "") -> Iterator[RawRow]:
                 raw = raw[len(_BOM) :]
             if not raw or raw.isspace():  # isspace() stops at the first visible byte; strip() copies
                 continue
-            yield _parse_json_line(index, raw)
+            try:
+                row = loads_line(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+                yield RawRow(index, index + 1, error=_json_line_error(index, exc))
+                continue
+            yield RawRow(index, index + 1, row)
 
 
-def _parse_json_line(index: int, raw: bytes) -> RawRow:
-    try:
-        return RawRow(index, index + 1, loads_line(raw))
-    except json.JSONDecodeError as exc:
+def _json_line_error(index: int, exc: Exception) -> InputError:
+    if isinstance(exc, json.JSONDecodeError):
         message = f"invalid JSON: {exc.msg} (column {exc.colno})"
-    except UnicodeDecodeError as exc:
+    elif isinstance(exc, UnicodeDecodeError):
         message = f"invalid UTF-8 at byte {exc.start}"
-    except RecursionError:
+    else:
         message = "invalid JSON: nested too deeply"
-    return RawRow(index, index + 1, error=InputError(message, record=f"line {index + 1}"))
+    return InputError(message, record=f"line {index + 1}")
 
 
 @readers.register("csv")

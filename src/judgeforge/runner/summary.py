@@ -52,25 +52,29 @@ class SummaryAccumulator:
 
     def add(self, line: dict[str, Any]) -> None:
         self.rows += 1
-        if line.get("failure") is not None:
-            self.failed[failure_reason(line["failure"])] += 1
+        failure = line.get("failure")
+        if failure is not None:
+            self.failed[failure_reason(failure)] += 1
         absolute = line.get("mode") == "absolute"
         outcome = line.get("score") if absolute else line.get("winner")
         self.distribution[str(round(outcome, 3) if isinstance(outcome, float) else outcome)] += 1
         field = "score" if absolute else "winner"
-        values = [v.get(field) for v in line.get("verdicts", ())]
-        if len(values) == 1:  # the common case, without a generator
-            if values[0] is not None:
-                self.sample_distribution[str(values[0])] += 1
+        verdicts = line.get("verdicts", ())
+        if len(verdicts) == 1:  # the common case, without a list or generator
+            value = verdicts[0].get(field)
+            if value is not None:
+                self.sample_distribution[str(value)] += 1
         else:
+            values = [v.get(field) for v in verdicts]
             self.sample_distribution.update(str(v) for v in values if v is not None)
             if len(values) > 1:
                 self.alpha.add_unit(values)
         usage = line.get("usage") or (0, 0)
         self.tokens_in += usage[0]
         self.tokens_out += usage[1]
-        if line.get("agreement") is not None:
-            self.agreement_sum += line["agreement"]
+        agreement = line.get("agreement")
+        if agreement is not None:
+            self.agreement_sum += agreement
             self.agreement_rows += 1
         if "resolution" in line:
             self.resolutions[line["resolution"]] += 1
