@@ -283,7 +283,8 @@ def _run_sync(awaitable: Awaitable[T]) -> T:
     """Run a coroutine from synchronous code (not from inside a running event loop).
 
     ``asyncio.run`` without its Ctrl-C handler: restoring that handler builds the repr of the finished
-    task, all its judgments included, on every call (~5% of a 16-item score-only batch). Ctrl-C still
+    task, all its judgments included, on every call (visible in a profile of a 16-item score-only call,
+    docs/performance.md). Ctrl-C still
     stops the call with KeyboardInterrupt; leftover tasks are cancelled and the loop is closed either way.
     """
     try:

@@ -12,8 +12,8 @@ Two protocols, kept apart on purpose:
   greedily; the distribution is read at the first token that is not whitespace. Tokenizers that write the
   value with its leading space (``" 4"``, ``"▁4"``) give it at once; for rows whose one token is only
   whitespace (tokenizers that split off the space), the request is repeated with two tokens, which greedy
-  decoding makes the same first token followed by the value. This is much faster but is *not* the protocol the judges were trained
-  and evaluated with: the verdict is not conditioned on any feedback, so scores can differ. Its verdicts have
+  decoding makes the same first token followed by the value. This is much faster but is *not* the
+  protocol the judges were trained and evaluated with: the verdict is not conditioned on any feedback, so scores can differ. Its verdicts have
   empty feedback and ``raw`` holding the forced marker and the most probable value.
 
 Token texts are compared after stripping whitespace and SentencePiece's ``"▁"``, so ``"4"``, ``" 4"`` and
@@ -101,8 +101,13 @@ def feedback_distribution(completion: Completion, mode: Mode) -> ValueDistributi
     """Feedback-then-score: the distribution after the last ``[RESULT]`` the model itself wrote."""
     if not completion.logprobs:
         return None
-    index = verdict_position(completion.logprobs)
-    return None if index is None else distribution_at(completion.logprobs[index], mode)
+    return marker_distribution(completion.logprobs, mode)
+
+
+def marker_distribution(tokens: Sequence[TokenLogprob], mode: Mode) -> ValueDistribution | None:
+    """The distribution at the value after the last ``[RESULT]`` among ``tokens`` (None without one)."""
+    index = verdict_position(tokens)
+    return None if index is None else distribution_at(tokens[index], mode)
 
 
 def with_distribution(verdict: Verdict, distribution: ValueDistribution | None) -> Verdict:
@@ -123,9 +128,7 @@ def score_only_verdict(completion: Completion, mode: Mode, prefix: str = SCORE_O
     """A score-only verdict from the short completion of :func:`score_only_prompt`."""
     if not completion.logprobs:
         return Verdict(failure="score-only: the backend returned no logprobs", raw=prefix + completion.text)
-    tokens = (TokenLogprob(token=prefix, logprob=0.0), *completion.logprobs)
-    index = verdict_position(tokens)
-    distribution = None if index is None else distribution_at(tokens[index], mode)
+    distribution = marker_distribution((TokenLogprob(token=prefix, logprob=0.0), *completion.logprobs), mode)
     if distribution is None:
         return Verdict(
             failure=f"score-only: no allowed value among the top tokens after {prefix!r}",

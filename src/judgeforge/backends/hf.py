@@ -141,8 +141,9 @@ class TransformersBackend(Backend):
         return ids
 
     def _batch(self, rows: list[list[int]], params: SamplingParams, number: int) -> list[Completion]:
-        if self._shares_prefix(params):
-            return self._short_greedy(rows, params)
+        heads = self._heads_for(params)
+        if heads is not None:
+            return self._short_greedy(heads, rows, params)
         torch = self.torch
         width = max(len(row) for row in rows)
         input_ids = torch.tensor([[self._pad_id] * (width - len(r)) + r for r in rows], device=self.device)
@@ -160,21 +161,22 @@ class TransformersBackend(Backend):
             logprobs = torch.stack(out.logits, dim=1).float().log_softmax(dim=-1)
         return decode_rows(self.tokenizer, self._pieces, rows, new_tokens, logprobs, params, self._stop_ids())
 
-    def _shares_prefix(self, params: SamplingParams) -> bool:
-        return (
-            self.options.share_prefix
-            and self._heads is not None
-            and params.temperature == 0
+    def _heads_for(self, params: SamplingParams) -> HeadCache | None:
+        """The kept prompt head when ``params`` ask for a short greedy generation (else None: generate)."""
+        short_greedy = (
+            params.temperature == 0
             and params.repetition_penalty == 1.0
             and params.max_tokens <= SHORT_GENERATION
         )
+        return self._heads if self.options.share_prefix and short_greedy else None
 
-    def _short_greedy(self, rows: list[list[int]], params: SamplingParams) -> list[Completion]:
+    def _short_greedy(
+        self, heads: HeadCache, rows: list[list[int]], params: SamplingParams
+    ) -> list[Completion]:
         stop_ids = self._stop_ids()
         try:
-            assert self._heads is not None
             new_tokens, logits = greedy_with_shared_prefix(
-                self._heads, rows, params.max_tokens, self._pad_id, stop_ids
+                heads, rows, params.max_tokens, self._pad_id, stop_ids
             )
         except (RuntimeError, ValueError) as exc:  # CUDA OOM, a model without cache support
             raise BackendError(f"transformers forward pass failed: {exc}") from exc
