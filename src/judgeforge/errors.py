@@ -10,7 +10,9 @@ Every error the library raises on purpose derives from :class:`JudgeforgeError`:
     │   └── TemplateError         an input the chosen template set cannot show
     ├── BackendError              a model backend failed (vendor errors are translated into this)
     │   ├── BackendTimeout        the request timed out
-    │   └── BackendRateLimited    the server asked us to slow down (``retry_after`` seconds, if given)
+    │   ├── BackendRateLimited    the server asked us to slow down (``retry_after`` seconds, if given)
+    │   └── BackendConfigError    the backend's setup is wrong for every request (also a ConfigError);
+    │                             ``hint`` names the fix, e.g. ``--backend-option system_role=merge``
     ├── ParseError                an output could not be parsed where a verdict is mandatory
     └── MergeError                a merge plan that cannot be carried out (checked before writing)
 
@@ -80,6 +82,18 @@ class BackendRateLimited(BackendError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message, retryable=True)
+
+
+class BackendConfigError(BackendError, ConfigError):
+    """Every request would fail the same way (bad API key, unknown model, a template without a system role).
+
+    Raised as soon as one request shows it, so a run stops within seconds instead of retrying every row;
+    ``hint`` (also in the message) says what to change.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.hint = hint
+        super().__init__(f"{message}; {hint}" if hint else message, retryable=False)
 
 
 class ParseError(JudgeforgeError):

@@ -7,18 +7,22 @@ import inspect
 import warnings
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from judgeforge.aggregate import aggregate_scores, aggregate_winners
-from judgeforge.backends import Backend, create_backend
-from judgeforge.errors import BackendError
+from judgeforge.backends import Backend, BackendOptions, create_backend
+from judgeforge.backends.middleware import ReliableBackend
+from judgeforge.backends.retry import RetryPolicy
+from judgeforge.errors import BackendConfigError, BackendError
 from judgeforge.parsing import parsers
 from judgeforge.prompts import DEFAULT_TEMPLATE_SET, PromptRenderer, TemplateSet
 from judgeforge.records import (
     Completion,
     DirectItem,
+    GenerationFailure,
     Judgment,
     Mode,
+    Outcome,
     PairItem,
     Prompt,
     Rubric,
@@ -50,6 +54,12 @@ class Judge:
     ``logprobs=True`` adds the distribution over the allowed values after the model's own last ``[RESULT]``
     (``Verdict.probabilities``/``expected_score``); ``score_only=True`` skips the feedback and reads that
     distribution after a forced marker: a different, faster protocol (see :mod:`judgeforge.scoring`).
+    Where logprobs were asked for and none could be read, the verdict says so (``logprobs_missing``).
+
+    Every backend call goes through :class:`~judgeforge.backends.middleware.ReliableBackend`: failures a
+    retry can fix are retried per prompt under ``retry``; a prompt that fails for good is that item's
+    failure (its siblings are unaffected); a configuration error raises
+    :class:`~judgeforge.errors.BackendConfigError` at once.
     """
 
     def __init__(
@@ -67,17 +77,17 @@ class Judge:
         logprobs: bool = False,
         score_only: bool = False,
         check_preset: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.backend = create_backend(backend, backend_options) if isinstance(backend, str) else backend
+        self.calls = ReliableBackend(self.backend, retry)
         self.renderer = PromptRenderer(template_set, chat_format, tokenizer)
         self.parse = parsers.get(self.renderer.template_set.parser)
-        self.sampling = _sampling(sampling)
         self.logprobs, self.score_only = logprobs or score_only, score_only
-        self._protocol = (SCORE_ONLY_PROTOCOL if score_only else FEEDBACK_PROTOCOL) if self.logprobs else None
+        self.sampling = judge_sampling(sampling, self.logprobs)
+        self._protocol = protocol_name(self.logprobs, score_only)
         if self.logprobs:
             check_backend(self.backend, score_only)
-            top = max(self.sampling.top_logprobs, DEFAULT_TOP_LOGPROBS)
-            self.sampling = self.sampling.model_copy(update={"logprobs": True, "top_logprobs": top})
         if check_preset:
             _warn_on_preset_mismatch(self.backend, self.renderer)
         if max_attempts < 1 or samples < 1:
@@ -115,6 +125,22 @@ class Judge:
             tokenizer=tokenizer,
             check_preset=False,
             **kwargs,
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """Everything of this judge that can change an output (for run settings hashes and manifests):
+        backend name and output-affecting options, template set and its fingerprint, chat format, sampling,
+        samples, aggregation and logprob protocol. Model identity and retry settings are not in it."""
+        options = getattr(self.backend, "options", None)
+        return judge_settings(
+            self.backend.name,
+            options.output_settings() if isinstance(options, BackendOptions) else {},
+            self.renderer.template_set,
+            self.renderer.chat_format_name,
+            self.sampling,
+            self.samples,
+            self.aggregate,
+            self._protocol,
         )
 
     # -- single items -------------------------------------------------------------------------------
@@ -163,11 +189,38 @@ class Judge:
         prompts = [self.renderer.pair(item) for item in items]
         return await self.judge_prompts(prompts, [item.id for item in items])
 
+    # -- the pipeline every executor calls (runner, Ray workers, service, bench) -------------------------
+    def render(self, item: DirectItem | PairItem, both_orders: bool = False) -> list[Prompt]:
+        """The prompts of one item: one, or for a pair judged in both orders (A, B) then (B, A).
+
+        Raises InputError (TemplateError, RubricError) for what the template set cannot show.
+        """
+        if type(item) is DirectItem:  # items are built as exact classes; isinstance on a model is slower
+            return [self.renderer.direct(item)]
+        pair = item if type(item) is PairItem else PairItem.model_validate(item)
+        prompts = [self.renderer.pair(pair)]
+        if both_orders:
+            swapped = pair.model_copy(update={"response_a": pair.response_b, "response_b": pair.response_a})
+            prompts.append(self.renderer.pair(swapped))
+        return prompts
+
+    async def judge_rendered(
+        self, rendered: Sequence[Sequence[Prompt]], ids: Sequence[str | None]
+    ) -> list[tuple[Judgment, ...]]:
+        """Judge items rendered by :meth:`render`: one tuple per item, of one Judgment per prompt (forward,
+        then swapped for both orders). All prompts of all items go to the backend in one call."""
+        flat = [prompt for prompts in rendered for prompt in prompts]
+        if len(flat) == len(rendered):  # one prompt per item: no regrouping
+            return [(judgment,) for judgment in await self.judge_prompts(flat, ids)]
+        flat_ids = [item_id for item_id, prompts in zip(ids, rendered) for _ in prompts]
+        judgments = iter(await self.judge_prompts(flat, flat_ids))
+        return [tuple(next(judgments) for _ in prompts) for prompts in rendered]
+
     async def judge_prompts(self, prompts: Sequence[Prompt], ids: Sequence[str | None]) -> list[Judgment]:
         """Sample, parse with retries, and aggregate already rendered prompts (one mode per call)."""
         if self.score_only:
             per_sample = [
-                await score_only(self.backend, prompts, self.sampling.for_sample(index, 0))
+                await score_only(self.calls, prompts, self.sampling.for_sample(index, 0))
                 for index in range(self.samples)
             ]
         else:
@@ -197,32 +250,35 @@ class Judge:
             for position, index in enumerate(pending):
                 verdict, usage = self._read(prompts[index].mode, outcome, position, attempt)
                 results[index] = (verdict, _add_usage(results[index][1], usage) if attempt else usage)
-                if not verdict.ok:
+                # Regenerate on a parse failure only: a prompt the backend failed for good (after the
+                # retry policy) would fail the same way again.
+                if not verdict.ok and type(outcome[position]) is not GenerationFailure:
                     still_pending.append(index)
             pending = still_pending
             if not pending:
                 break
         return results
 
-    async def _generate(
-        self, prompts: list[Prompt], params: SamplingParams
-    ) -> list[Completion] | BackendError:
+    async def _generate(self, prompts: list[Prompt], params: SamplingParams) -> list[Outcome]:
         try:
-            return list(await self.backend.generate(prompts, params))
-        except BackendError as exc:
-            return exc
+            return await self.calls.generate(prompts, params)
+        except BackendConfigError:
+            raise
+        except BackendError as exc:  # the backend broke its contract; every prompt of the call failed
+            failure = GenerationFailure(message=str(exc))
+            return [failure] * len(prompts)
 
-    def _read(
-        self, mode: Mode, outcome: list[Completion] | BackendError, position: int, attempt: int
-    ) -> tuple[Verdict, Usage]:
-        if isinstance(outcome, BackendError):
-            return Verdict(failure=f"backend error: {outcome}", attempts=attempt + 1), Usage()
-        completion = outcome[position]
+    def _read(self, mode: Mode, outcome: list[Outcome], position: int, attempt: int) -> tuple[Verdict, Usage]:
+        result = outcome[position]
+        if type(result) is GenerationFailure:
+            failure = f"backend error: {result.message}"
+            return Verdict(failure=failure, attempts=attempt + 1), Usage()
+        completion = cast(Completion, result)  # the middleware checked it is one
         verdict = self.parse(completion.text, mode)
         if attempt:  # parsers report attempts=1; only regenerations need a copy
             verdict = verdict.model_copy(update={"attempts": attempt + 1})
         if self.logprobs:
-            verdict = with_distribution(verdict, feedback_distribution(completion, mode))
+            verdict = _with_logprobs(verdict, completion, mode)
         return verdict, completion.usage
 
     def _judgment(
@@ -251,10 +307,57 @@ class Judge:
         )
 
 
-def _sampling(sampling: SamplingParams | Mapping[str, Any] | None) -> SamplingParams:
-    if isinstance(sampling, SamplingParams):
-        return sampling
-    return DEFAULT_SAMPLING.merged(sampling)
+def judge_sampling(sampling: SamplingParams | Mapping[str, Any] | None, logprobs: bool) -> SamplingParams:
+    """The sampling a judge uses: overrides merged into the paper's defaults, plus what logprobs need."""
+    params = sampling if isinstance(sampling, SamplingParams) else DEFAULT_SAMPLING.merged(sampling)
+    if logprobs:
+        top = max(params.top_logprobs, DEFAULT_TOP_LOGPROBS)
+        params = params.model_copy(update={"logprobs": True, "top_logprobs": top})
+    return params
+
+
+def protocol_name(logprobs: bool, score_only: bool) -> str | None:
+    """The logprob protocol's name, None without logprobs (see :mod:`judgeforge.scoring`)."""
+    if not logprobs and not score_only:
+        return None
+    return SCORE_ONLY_PROTOCOL if score_only else FEEDBACK_PROTOCOL
+
+
+def judge_settings(
+    backend: str,
+    backend_options: Mapping[str, Any],
+    template_set: TemplateSet,
+    chat_format: str,
+    sampling: SamplingParams,
+    samples: int,
+    aggregate: str,
+    protocol: str | None,
+) -> dict[str, Any]:
+    """The output-affecting settings of a judge, as plain data (one shape for local, Ray and bench)."""
+    return {
+        "backend": backend,
+        "backend_options": dict(backend_options),
+        "template_set": template_set.name,
+        "template_fingerprint": template_set.fingerprint(),
+        "chat_format": chat_format,
+        "sampling": sampling.payload(),
+        "samples": samples,
+        "aggregate": aggregate,
+        "protocol": protocol,
+    }
+
+
+def _with_logprobs(verdict: Verdict, completion: Completion, mode: Mode) -> Verdict:
+    """The verdict with its value distribution, or with the reason none could be read."""
+    if not verdict.ok:  # no verdict to attach a distribution to; the parse failure says enough
+        return with_distribution(verdict, feedback_distribution(completion, mode))
+    if not completion.logprobs:
+        return verdict.model_copy(update={"logprobs_missing": "the backend returned no logprobs"})
+    distribution = feedback_distribution(completion, mode)
+    if distribution is None:
+        reason = "no allowed value among the logprobs after the last [RESULT]"
+        return verdict.model_copy(update={"logprobs_missing": reason})
+    return with_distribution(verdict, distribution)
 
 
 def _warn_on_preset_mismatch(backend: Backend, renderer: PromptRenderer) -> None:

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, Literal, Self, cast
+from typing import Annotated, Any, Literal, Self, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Mode = Literal["absolute", "relative"]
 Winner = Literal["A", "B"]
 SCORE_LEVELS = (1, 2, 3, 4, 5)
+
+
+def _not_blank(value: str) -> str:
+    if not value or value.isspace():
+        raise ValueError("must not be empty or blank")
+    return value
+
+
+# Text a record requires: an empty or whitespace-only value is bad input, named by its field.
+NonBlank = Annotated[str, AfterValidator(_not_blank)]
 
 
 class Record(BaseModel):
@@ -61,12 +71,12 @@ def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Ca
 class Rubric(Record):
     """A criterion with one description per score level 1..5 (the Feedback Collection's rubric shape)."""
 
-    criteria: str
-    score1_description: str
-    score2_description: str
-    score3_description: str
-    score4_description: str
-    score5_description: str
+    criteria: NonBlank
+    score1_description: NonBlank
+    score2_description: NonBlank
+    score3_description: NonBlank
+    score4_description: NonBlank
+    score5_description: NonBlank
 
     def descriptions(self) -> list[str]:
         return [getattr(self, f"score{level}_description") for level in SCORE_LEVELS]
@@ -88,21 +98,21 @@ class DirectItem(Record):
     """One response to grade on an absolute 1..5 scale."""
 
     id: str | None = None
-    instruction: str
-    response: str
+    instruction: NonBlank
+    response: NonBlank
     rubric: Rubric
-    reference_answer: str | None = None
+    reference_answer: NonBlank | None = None
 
 
 class PairItem(Record):
     """Two responses to the same instruction, to be compared."""
 
     id: str | None = None
-    instruction: str
-    response_a: str
-    response_b: str
+    instruction: NonBlank
+    response_a: NonBlank
+    response_b: NonBlank
     rubric: Rubric
-    reference_answer: str | None = None
+    reference_answer: NonBlank | None = None
 
 
 class Message(Record):
@@ -147,6 +157,33 @@ class Completion(Record):
     finish_reason: str | None = None
 
 
+class GenerationFailure(Record):
+    """What a backend returns for one prompt it could not complete, in place of its :class:`Completion`.
+
+    ``kind``: ``retryable`` (connection lost, timeout, 408/409/425/429, 5xx: the same request may succeed
+    later; ``retry_after`` seconds when the server said), ``permanent`` (this prompt's own fault: context
+    length, content filter, 4xx, an unreadable body; other prompts are unaffected) or ``configuration``
+    (the setup is wrong for every prompt: bad key, unknown model, a chat template without a system role; the
+    run stops and ``hint`` names the fix). ``status`` is the HTTP status where there was one.
+    """
+
+    message: str
+    kind: Literal["retryable", "permanent", "configuration"] = "permanent"
+    # Where it failed: no connection (refused, reset, unreachable), a timeout, the server's answer (HTTP
+    # status or body), or the backend itself.
+    cause: Literal["connection", "timeout", "http", "body", "backend"] = "backend"
+    retry_after: float | None = None
+    status: int | None = None
+    hint: str | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind == "retryable"
+
+
+Outcome = Completion | GenerationFailure
+
+
 class Verdict(Record):
     """What was read from one model output. ``failure`` set means no verdict could be read."""
 
@@ -158,6 +195,8 @@ class Verdict(Record):
     probabilities: dict[str, float] | None = None
     expected_score: float | None = None
     attempts: int = 1
+    # Set when logprobs were asked for but none could be read for this output (the verdict itself stands).
+    logprobs_missing: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -27,9 +27,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from judgeforge.backends.base import Backend
-from judgeforge.errors import BackendError, ConfigError
+from judgeforge.backends.middleware import ReliableBackend
+from judgeforge.errors import ConfigError
 from judgeforge.parsing.verdict import ALLOWED, MARKER
-from judgeforge.records import Completion, Mode, Prompt, TokenLogprob, Usage, Verdict
+from judgeforge.records import (
+    Completion,
+    GenerationFailure,
+    Mode,
+    Outcome,
+    Prompt,
+    TokenLogprob,
+    Usage,
+    Verdict,
+)
 from judgeforge.sampling import SamplingParams
 
 SCORE_ONLY_PROTOCOL = "score-only-logprob"
@@ -161,7 +171,10 @@ def check_backend(backend: Backend, score_only: bool) -> None:
 
 
 async def score_only(
-    backend: Backend, prompts: Sequence[Prompt], params: SamplingParams, prefix: str = SCORE_ONLY_PREFIX
+    backend: ReliableBackend,
+    prompts: Sequence[Prompt],
+    params: SamplingParams,
+    prefix: str = SCORE_ONLY_PREFIX,
 ) -> list[tuple[Verdict, Usage]]:
     """Score-only verdicts for ``prompts``: one forced-marker greedy token each (two where it is whitespace)."""
     params = params.model_copy(
@@ -176,28 +189,32 @@ async def score_only(
         }
     )
     forced = [score_only_prompt(p, prefix) for p in prompts]
-    try:
-        completions = list(await backend.generate(forced, params))
-        short = [i for i, completion in enumerate(completions) if _only_whitespace(completion)]
-        if short:
-            longer = params.model_copy(update={"max_tokens": SCORE_ONLY_TOKENS})
-            again = await backend.generate([forced[i] for i in short], longer)
-            for index, completion in zip(short, again, strict=True):
-                completions[index] = _with_usage_of(completion, completions[index])
-    except BackendError as exc:
-        return [(Verdict(failure=f"backend error: {exc}"), Usage()) for _ in prompts]
-    return [
-        (score_only_verdict(completion, prompt.mode, prefix), completion.usage)
-        for prompt, completion in zip(prompts, completions, strict=True)
-    ]
+    outcomes = list(await backend.generate(forced, params))
+    short = [i for i, outcome in enumerate(outcomes) if _only_whitespace(outcome)]
+    if short:
+        longer = params.model_copy(update={"max_tokens": SCORE_ONLY_TOKENS})
+        again = await backend.generate([forced[i] for i in short], longer)
+        for index, outcome in zip(short, again, strict=True):
+            outcomes[index] = _with_usage_of(outcome, outcomes[index])
+    return [_score_only_result(outcome, prompt.mode, prefix) for prompt, outcome in zip(prompts, outcomes)]
 
 
-def _only_whitespace(completion: Completion) -> bool:
+def _score_only_result(outcome: Outcome, mode: Mode, prefix: str) -> tuple[Verdict, Usage]:
+    if isinstance(outcome, GenerationFailure):
+        return Verdict(failure=f"backend error: {outcome.message}"), Usage()
+    return score_only_verdict(outcome, mode, prefix), outcome.usage
+
+
+def _only_whitespace(outcome: Outcome) -> bool:
     """A one-token completion of nothing but whitespace that did not end at a stop token: the value is next."""
-    return completion.finish_reason != "stop" and not _value_of(completion.text)
+    if not isinstance(outcome, Completion):
+        return False
+    return outcome.finish_reason != "stop" and not _value_of(outcome.text)
 
 
-def _with_usage_of(completion: Completion, earlier: Completion) -> Completion:
+def _with_usage_of(completion: Outcome, earlier: Outcome) -> Outcome:
+    if not isinstance(completion, Completion) or not isinstance(earlier, Completion):
+        return completion
     usage = Usage.trusted(
         prompt_tokens=completion.usage.prompt_tokens + earlier.usage.prompt_tokens,
         completion_tokens=completion.usage.completion_tokens + earlier.usage.completion_tokens,

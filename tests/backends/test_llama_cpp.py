@@ -11,10 +11,10 @@ from tiny_judge import RUBRIC, direct_items, pair_items
 from judgeforge import Judge
 from judgeforge.backends.hf import TransformersBackend, TransformersOptions
 from judgeforge.backends.llamacpp import LlamaCppBackend, LlamaCppOptions
+from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions
-from judgeforge.errors import BackendError
 from judgeforge.prompts import PromptRenderer
-from judgeforge.records import DirectItem
+from judgeforge.records import Completion, DirectItem, GenerationFailure
 from judgeforge.sampling import SamplingParams
 from judgeforge.scoring import SCORE_ONLY_PROTOCOL
 
@@ -35,7 +35,6 @@ def server_backend(base_url: str, **options: object) -> OpenAICompatBackend:
             base_url=base_url,
             model="judge",
             repetition_penalty_field="repeat_penalty",
-            max_retries=1,
             timeout=60,
             **options,  # type: ignore[arg-type]
         )
@@ -107,10 +106,12 @@ def test_server_judges_with_both_protocols_and_chat_endpoint(llama_server: str) 
     assert judgment.verdicts[0].raw  # the model answered through the chat template
 
 
-def test_server_input_error_fails_at_once(llama_server: str) -> None:
+def test_server_input_error_fails_that_prompt_at_once(llama_server: str) -> None:
     backend = server_backend(llama_server, endpoint="completions")
     too_long = DirectItem(instruction="rice " * 3000, response="boil", rubric=RUBRIC)
-    prompt = PromptRenderer().direct(too_long)
-    with pytest.raises(BackendError) as info:
-        asyncio.run(backend.generate([prompt], GREEDY))
-    assert info.value.retryable is False and backend.requests_sent == 1
+    renderer = PromptRenderer()
+    fine = renderer.direct(DirectItem(instruction="Cook rice?", response="boil", rubric=RUBRIC))
+    outcomes = asyncio.run(ReliableBackend(backend).generate([renderer.direct(too_long), fine], GREEDY))
+    assert isinstance(outcomes[0], GenerationFailure) and outcomes[0].kind == "permanent"
+    assert isinstance(outcomes[1], Completion)
+    assert backend.requests_sent == 2

@@ -1,4 +1,8 @@
-"""openai_compat against faulty servers: httpx.MockTransport at the transport seam, and a real slow server."""
+"""openai_compat against faulty servers: httpx.MockTransport at the transport seam, and a real slow server.
+
+The backend sends each request once and returns each prompt's outcome; retries are the middleware's
+(:class:`ReliableBackend`), so the retry tests go through it as every caller does.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ import httpx
 import pytest
 
 from judgeforge.backends import create_backend
+from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions
-from judgeforge.errors import BackendError, BackendRateLimited, BackendTimeout
-from judgeforge.records import Message, Prompt
+from judgeforge.backends.retry import RetryPolicy
+from judgeforge.errors import BackendConfigError
+from judgeforge.records import Completion, GenerationFailure, Message, Prompt
 from judgeforge.sampling import SamplingParams
 
 PROMPT = Prompt(
@@ -26,7 +32,7 @@ PROMPT = Prompt(
     text="[INST] SYS\nUSER [/INST]",
 )
 PARAMS = SamplingParams(max_tokens=8, temperature=0.0, seed=7)
-FAST = {"initial_backoff": 0.001, "max_backoff": 0.01}
+FAST = RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
 
 def chat_body(text: str = "Feedback: ok [RESULT] 4") -> dict[str, Any]:
@@ -38,13 +44,14 @@ def chat_body(text: str = "Feedback: ok [RESULT] 4") -> dict[str, Any]:
 
 def backend_with(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> OpenAICompatBackend:
     return OpenAICompatBackend(
-        OpenAICompatOptions(base_url="http://judge.test/v1", model="m", **{**FAST, **options}),
+        OpenAICompatOptions(base_url="http://judge.test/v1", model="m", **options),
         transport=httpx.MockTransport(handler),
     )
 
 
-def run(backend: OpenAICompatBackend, prompts: list[Prompt] | None = None) -> Any:
-    return asyncio.run(backend.generate(prompts or [PROMPT], PARAMS))
+def run(backend: OpenAICompatBackend, prompts: list[Prompt] | None = None, policy: RetryPolicy = FAST) -> Any:
+    """Through the one retry layer, as the Judge sends it."""
+    return asyncio.run(ReliableBackend(backend, policy).generate(prompts or [PROMPT], PARAMS))
 
 
 class Script:
@@ -115,41 +122,74 @@ def test_merge_system_role_joins_system_into_user_turn() -> None:
 @pytest.mark.parametrize(
     "failure",
     [
+        httpx.Response(408, text="request timeout"),
+        httpx.Response(409, text="conflict"),
+        httpx.Response(425, text="too early"),
         httpx.Response(429, json={"error": {"message": "slow down"}}),
         httpx.Response(500, text="boom"),
         httpx.Response(503, json={"error": "overloaded"}),
         httpx.Response(200, text="<html>bad gateway</html>"),
-        httpx.Response(200, json={"unexpected": True}),
         httpx.ReadTimeout("read timed out"),
         httpx.ConnectError("connection refused"),
     ],
-    ids=["429", "500", "503", "html-body", "no-choices", "timeout", "connect"],
+    ids=["408", "409", "425", "429", "500", "503", "html-body", "timeout", "connect"],
 )
 def test_transient_failures_are_retried_then_succeed(failure: httpx.Response | Exception) -> None:
     script = Script(failure, failure, httpx.Response(200, json=chat_body()))
     backend = backend_with(script)
-    [completion] = run(backend)
-    assert completion.text.endswith("[RESULT] 4")
+    calls = ReliableBackend(backend, FAST)
+    [completion] = asyncio.run(calls.generate([PROMPT], PARAMS))
+    assert isinstance(completion, Completion) and completion.text.endswith("[RESULT] 4")
     assert len(script.requests) == 3 and backend.requests_sent == 3
+    assert calls.stats.retries == 2
 
 
-@pytest.mark.parametrize("status", [400, 401, 404, 422])
-def test_input_errors_are_not_retried(status: int) -> None:
-    script = Script(httpx.Response(status, json={"error": {"message": "context length exceeded"}}))
-    with pytest.raises(BackendError, match=f"HTTP {status}: context length exceeded") as info:
-        run(backend_with(script))
-    assert info.value.retryable is False
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(400, json={"error": {"message": "maximum context length exceeded"}}),
+        httpx.Response(422, json={"error": {"message": "content filter"}}),
+        httpx.Response(200, json={"choices": [{"message": {"content": None}}]}),
+        httpx.Response(200, json={"choices": []}),
+        httpx.Response(200, json={"unexpected": True}),
+    ],
+    ids=["400", "422", "content-null", "no-choices", "no-choices-key"],
+)
+def test_a_prompts_own_faults_are_its_failure_and_not_retried(failure: httpx.Response) -> None:
+    script = Script(failure)
+    [outcome] = run(backend_with(script))
+    assert isinstance(outcome, GenerationFailure) and outcome.kind == "permanent"
     assert len(script.requests) == 1
+    if failure.status_code != 200:
+        assert "maximum context length" in outcome.message or "content filter" in outcome.message
 
 
-def test_retries_are_bounded_and_errors_translated() -> None:
+@pytest.mark.parametrize(
+    ("status", "message", "fix"),
+    [
+        (401, "invalid api key", "api_key_env"),
+        (403, "forbidden", "permissions"),
+        (404, "model 'x' not found", "base_url"),
+        (500, "System role not supported", "system_role=merge"),
+        (400, "Conversation roles must alternate user/assistant/user/assistant", "system_role=merge"),
+        (400, "tokenizer.chat_template is not set", "endpoint=completions"),
+    ],
+)
+def test_configuration_errors_stop_at_once_and_name_the_fix(status: int, message: str, fix: str) -> None:
+    script = Script(httpx.Response(status, json={"error": {"message": message}}))
+    with pytest.raises(BackendConfigError, match=fix):
+        run(backend_with(script), [PROMPT, PROMPT.model_copy(update={"text": "other"})])
+    assert len(script.requests) == 2  # each prompt sent once, none retried
+
+
+def test_retries_are_bounded_and_the_last_failure_kept() -> None:
     script = Script(httpx.Response(429, headers={"Retry-After": "0"}, json={"error": "quota"}))
-    with pytest.raises(BackendRateLimited) as info:
-        run(backend_with(script, max_retries=2))
-    assert len(script.requests) == 3 and info.value.retry_after == 0.0
+    [outcome] = run(backend_with(script), policy=FAST.model_copy(update={"max_retries": 2}))
+    assert isinstance(outcome, GenerationFailure) and outcome.retryable and outcome.retry_after == 0.0
+    assert len(script.requests) == 3
     timeouts = Script(httpx.ReadTimeout("slow"))
-    with pytest.raises(BackendTimeout):
-        run(backend_with(timeouts, max_retries=1))
+    [outcome] = run(backend_with(timeouts), policy=FAST.model_copy(update={"max_retries": 1}))
+    assert isinstance(outcome, GenerationFailure) and outcome.cause == "timeout"
     assert len(timeouts.requests) == 2
 
 
@@ -157,7 +197,7 @@ def test_retry_after_is_honoured() -> None:
     script = Script(
         httpx.Response(429, headers={"Retry-After": "0.4"}), httpx.Response(200, json=chat_body())
     )
-    run(backend_with(script, initial_backoff=0.0, max_backoff=0.0))
+    run(backend_with(script), policy=RetryPolicy(initial_delay=0.0, max_delay=0.0))
     assert script.times[1] - script.times[0] >= 0.38
 
 
@@ -165,7 +205,7 @@ def test_backoff_grows_exponentially() -> None:
     script = Script(
         httpx.Response(500), httpx.Response(500), httpx.Response(500), httpx.Response(200, json=chat_body())
     )
-    run(backend_with(script, initial_backoff=0.05, max_backoff=10.0))
+    run(backend_with(script), policy=RetryPolicy(initial_delay=0.05, max_delay=10.0))
     gaps = [later - earlier for earlier, later in zip(script.times, script.times[1:])]
     # equal jitter: wait n lies in [0.05 * 2**n / 2, 0.05 * 2**n]
     assert gaps[0] >= 0.024 and gaps[2] >= 0.099 and gaps[2] > gaps[0]
@@ -233,10 +273,8 @@ def slow_server() -> Iterator[str]:
 
 
 def test_per_request_timeout_on_a_real_slow_server(slow_server: str) -> None:
-    backend = OpenAICompatBackend(
-        OpenAICompatOptions(base_url=slow_server, timeout=0.2, max_retries=1, **FAST)
-    )
+    backend = OpenAICompatBackend(OpenAICompatOptions(base_url=slow_server, timeout=0.2))
     started = time.monotonic()
-    with pytest.raises(BackendTimeout):
-        run(backend)
+    [outcome] = run(backend, policy=FAST.model_copy(update={"max_retries": 1}))
+    assert isinstance(outcome, GenerationFailure) and outcome.cause == "timeout"
     assert time.monotonic() - started < 0.9 and backend.requests_sent == 2

@@ -15,8 +15,8 @@ import pytest
 from judgeforge import Judge
 from judgeforge.backends import create_backend
 from judgeforge.backends.pool import EndpointPoolBackend, PoolOptions
-from judgeforge.errors import BackendError, ConfigError
-from judgeforge.records import DirectItem, Message, Prompt
+from judgeforge.errors import ConfigError
+from judgeforge.records import DirectItem, GenerationFailure, Message, Prompt
 from judgeforge.rubrics import load_rubric
 from judgeforge.sampling import SamplingParams
 
@@ -139,12 +139,13 @@ def test_input_errors_fail_at_once_without_failover() -> None:
         PoolOptions(base_urls="http://a.test/v1,http://b.test/v1", endpoint="completions"),
         transport=httpx.MockTransport(handler),
     )
-    with pytest.raises(BackendError, match="prompt too long"):
-        asyncio.run(pool.generate([prompt("x")], PARAMS))
+    [outcome] = asyncio.run(pool.generate([prompt("x")], PARAMS))
+    assert isinstance(outcome, GenerationFailure) and "prompt too long" in outcome.message
+    assert outcome.kind == "permanent"
     assert len([url for url in seen if "completions" in url]) == 1
 
 
-def test_all_endpoints_down_is_a_backend_error_after_the_wait() -> None:
+def test_all_endpoints_down_is_a_retryable_failure_after_the_wait() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
@@ -153,8 +154,9 @@ def test_all_endpoints_down_is_a_backend_error_after_the_wait() -> None:
         transport=httpx.MockTransport(handler),
     )
     started = time.monotonic()
-    with pytest.raises(BackendError, match="no healthy endpoint"):
-        asyncio.run(pool.generate([prompt("x")], PARAMS))
+    [outcome] = asyncio.run(pool.generate([prompt("x")], PARAMS))
+    assert isinstance(outcome, GenerationFailure) and "no healthy endpoint" in outcome.message
+    assert outcome.retryable
     assert 0.3 <= time.monotonic() - started < 5
 
 

@@ -126,17 +126,41 @@ def test_pairs_in_both_orders_match_a_local_run(ray_runtime: None, tmp_path: Pat
     assert remote.summary["both_orders"] == local.summary["both_orders"]
 
 
-def test_a_ray_run_refuses_to_append_to_a_local_runs_results(tmp_path: Path) -> None:
+def test_a_local_run_resumes_on_ray_and_a_ray_run_resumes_locally(ray_runtime: None, tmp_path: Path) -> None:
+    """One bookkeeping: the settings hash does not depend on the executor."""
+    source = write_rows(tmp_path / "rows.jsonl", direct_rows(10))
+    options = RunOptions(use_cache=False, batch_size=3)
+    spec = JudgeSpec(sampling={"seed": 1})
+    whole = run_grading(source, tmp_path / "whole.jsonl", spec.build(), options)
+    expected = by_id(whole.output)
+    for first, name in (("local", "local-then-ray"), ("ray", "ray-then-local")):
+        out = tmp_path / f"{name}.jsonl"
+        if first == "local":
+            run_grading(source, out, spec.build(), options)
+        else:
+            run_grading_on_ray(source, out, spec, options, RAY_OPTIONS.model_copy(update={"actors": 1}))
+        lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+        out.write_text("".join(lines[:4]) + lines[4][:20], encoding="utf-8")  # killed mid-write
+        if first == "local":
+            resumed = run_grading_on_ray(
+                source, out, spec, options, RAY_OPTIONS.model_copy(update={"actors": 1})
+            )
+        else:
+            resumed = run_grading(source, out, spec.build(), options)
+        assert resumed.summary["this_run"]["skipped_done"] == 4, name
+        assert by_id(out) == expected, name
+
+
+def test_a_ray_run_refuses_to_append_to_another_judges_results(tmp_path: Path) -> None:
     from judgeforge.errors import ConfigError
 
     source = write_rows(tmp_path / "rows.jsonl", direct_rows(2))
     options = RunOptions(use_cache=False)
-    spec = JudgeSpec(sampling={"seed": 1})
-    local = run_grading(source, tmp_path / "out.jsonl", spec.build(), options)
+    local = run_grading(source, tmp_path / "out.jsonl", JudgeSpec(sampling={"seed": 1}).build(), options)
     before = local.output.read_bytes()
-    # checked before any Ray work starts: two judges' lines (or two executors' settings) never mix
+    # checked before any Ray work starts: two judges' lines never mix
     with pytest.raises(ConfigError, match="other settings"):
-        run_grading_on_ray(source, local.output, spec, options, RAY_OPTIONS)
+        run_grading_on_ray(source, local.output, JudgeSpec(sampling={"seed": 2}), options, RAY_OPTIONS)
     assert local.output.read_bytes() == before
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from judgeforge.backends.retry import RetryPolicy
 from judgeforge.judge import Judge
 
 API_KEY = "test-key-0123456789abcdef"
@@ -25,4 +26,10 @@ PAIR = {
 
 
 def fake_judge(**options: Any) -> Judge:
-    return Judge("fake", backend_options=options, sampling={"seed": 7})
+    # A failing fake is retried once without delay: the tests read the failure, not the backoff.
+    return Judge(
+        "fake",
+        backend_options=options,
+        sampling={"seed": 7},
+        retry=RetryPolicy(max_retries=1, initial_delay=0),
+    )

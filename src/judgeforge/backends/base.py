@@ -1,7 +1,16 @@
-"""The backend contract: one async ``generate(prompts, params) -> list[Completion]``.
+"""The backend contract: one async ``generate(prompts, params) -> list[Completion | GenerationFailure]``.
 
-Everything backend-specific stays behind this seam; vendor exceptions are translated into
-:class:`~judgeforge.errors.BackendError` at the boundary.
+One outcome per prompt, in order: a prompt the backend could not complete is a
+:class:`~judgeforge.records.GenerationFailure` in its place, never a failure of its siblings. A backend may
+still raise :class:`~judgeforge.errors.BackendError` when the whole call failed (an in-process model that
+crashed); :class:`~judgeforge.backends.middleware.ReliableBackend` then retries or isolates the prompts.
+Backends send each request once: retrying is the middleware's job. Everything backend-specific stays behind
+this seam; vendor exceptions are translated at the boundary.
+
+Cache keys and run settings come from :meth:`Backend.request_context` and :meth:`Backend.model_input`: the
+exact request (or model input) plus the model's identity, so an option that changes what the model sees or
+how it samples changes the key. Options that cannot change an output are listed in
+``Options.output_neutral`` and left out.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from judgeforge.errors import ConfigError
-from judgeforge.records import Completion, Prompt
+from judgeforge.records import Outcome, Prompt
 from judgeforge.sampling import SamplingParams
 
 T = TypeVar("T")
@@ -36,9 +45,18 @@ class Capabilities:
 
 
 class BackendOptions(BaseModel):
-    """Base of each backend's options; values given as strings (CLI) are coerced by pydantic."""
+    """Base of each backend's options; values given as strings (CLI) are coerced by pydantic.
+
+    ``output_neutral`` names the options that cannot change any output (timeouts, concurrency, where a key
+    is read from): they are left out of cache keys and run settings. Every other option is in them.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    output_neutral: ClassVar[frozenset[str]] = frozenset()
+
+    def output_settings(self) -> dict[str, Any]:
+        """The options that can change an output, as plain JSON values (for keys, hashes, manifests)."""
+        return self.model_dump(mode="json", exclude=set(self.output_neutral))
 
 
 class Backend(ABC):
@@ -49,12 +67,31 @@ class Backend(ABC):
     Options: ClassVar[type[BackendOptions]] = BackendOptions
 
     @abstractmethod
-    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
-        """One completion per prompt, in order. Raises BackendError on failure."""
+    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> Sequence[Outcome]:
+        """One outcome per prompt, in order: its Completion or its GenerationFailure.
+
+        Raises BackendError only when the whole call failed; ConfigError when it can never succeed.
+        """
 
     @abstractmethod
     def identity(self) -> dict[str, str]:
         """What identifies the model exactly (id, revision or file hash), for caches and manifests."""
+
+    def request_context(self, params: SamplingParams) -> dict[str, Any]:
+        """What every request of one call shares: the model's identity, the output-affecting options and the
+        sampling knobs. With :meth:`model_input`, everything that can change a completion."""
+        options = getattr(self, "options", None)
+        return {
+            "backend": self.name,
+            "identity": self.identity(),
+            "options": options.output_settings() if isinstance(options, BackendOptions) else None,
+            "sampling": params.payload(),
+        }
+
+    def model_input(self, prompt: Prompt, params: SamplingParams) -> str:
+        """What the model sees for ``prompt``: the chat-formatted text by default; backends that apply a
+        chat template themselves, or build a request body, return that exactly."""
+        return prompt.text
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release resources (connections, processes)."""

@@ -53,6 +53,9 @@ class FakeOptions(BackendOptions):
     first_attempt_garbage: bool = False
     fail_seed: int = 0
 
+    # Whether and how fast a call fails, never what a completion says.
+    output_neutral: ClassVar[frozenset[str]] = frozenset({"latency_ms", "fail_rate", "fail_seed"})
+
 
 class FakeBackend(Backend):
     name: ClassVar[str] = "fake"

@@ -17,6 +17,7 @@ the model's own distribution (raw logits, before temperature/top-p), with ``top_
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
@@ -48,6 +49,9 @@ class TransformersOptions(BackendOptions):
     batch_size: int = Field(8, ge=1)
     use_chat_template: bool = False
     share_prefix: bool = True
+
+    # Tested to give the same tokens: batching (left padding) and the shared-prefix loop.
+    output_neutral: ClassVar[frozenset[str]] = frozenset({"batch_size", "share_prefix"})
 
 
 class TransformersBackend(Backend):
@@ -91,6 +95,12 @@ class TransformersBackend(Backend):
 
     async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         return await ModelThread.run(self.generate_sync, prompts, params)
+
+    def model_input(self, prompt: Prompt, params: SamplingParams) -> str:
+        """The chat messages when the tokenizer's template is applied here, else the rendered text."""
+        if self.options.use_chat_template:
+            return json.dumps([[m.role, m.content] for m in prompt.messages], ensure_ascii=False)
+        return prompt.text
 
     def generate_sync(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
         """The blocking implementation of :meth:`generate`."""

@@ -32,6 +32,8 @@ class LlamaCppOptions(BackendOptions):
     n_gpu_layers: int = 0
     logprobs: bool = False
 
+    output_neutral: ClassVar[frozenset[str]] = frozenset({"n_threads"})
+
 
 class LlamaCppBackend(Backend):
     """llama-cpp-python's ``Llama.create_completion`` behind the backend contract."""

@@ -8,15 +8,19 @@ Two endpoints:
 - ``endpoint="completions"`` sends ``prompt.text`` (already chat-formatted by the template set's chat format)
   to ``/completions``: the model sees exactly the bytes judgeforge rendered. Needed for score-only scoring.
 
-Requests run concurrently up to ``max_concurrency``. Rate limits (429), server errors (5xx), timeouts,
-dropped connections and malformed bodies are retried with exponential backoff and jitter, honouring
-``Retry-After``; any other 4xx is the request's own fault and fails at once. The API key is read from the
+Requests run concurrently up to ``max_concurrency``; each is sent once and its outcome is its own: a
+completion, or a :class:`~judgeforge.records.GenerationFailure` that says whether a retry can help
+(connection errors, timeouts, 408/409/425/429, 5xx, with the server's ``Retry-After``), whether the prompt
+itself was refused (other 4xx, ``content: null``, ``choices: []``, a body that is not JSON), or whether the
+setup is wrong for every prompt (401/403/404, "system role not supported": the message names the fix).
+Retrying is :class:`~judgeforge.backends.middleware.ReliableBackend`'s job. The API key is read from the
 environment variable named by ``api_key_env`` (never from options, which end up in manifests).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Literal
@@ -26,9 +30,8 @@ from pydantic import Field
 
 from judgeforge.backends.base import Backend, BackendOptions, Capabilities
 from judgeforge.backends.openai_format import MalformedResponse, completion_from_body
-from judgeforge.backends.retry import RetryPolicy, is_retryable_status, parse_retry_after
-from judgeforge.errors import BackendError, BackendRateLimited, BackendTimeout
-from judgeforge.records import Completion, Prompt
+from judgeforge.backends.retry import classify_http_error, parse_retry_after
+from judgeforge.records import GenerationFailure, Outcome, Prompt
 from judgeforge.sampling import SamplingParams
 
 
@@ -39,15 +42,17 @@ class OpenAICompatOptions(BackendOptions):
     system_role: Literal["system", "merge"] = "system"
     api_key_env: str | None = "OPENAI_API_KEY"
     max_concurrency: int = Field(16, ge=1)
-    max_retries: int = Field(5, ge=0)
-    initial_backoff: float = Field(0.5, ge=0)
-    max_backoff: float = Field(30.0, ge=0)
-    max_retry_after: float = Field(120.0, ge=0)
     timeout: float = Field(120.0, gt=0, description="seconds per request (each attempt)")
     connect_timeout: float = Field(10.0, gt=0)
     # OpenAI itself rejects unknown fields; vLLM/SGLang read `repetition_penalty`, llama.cpp `repeat_penalty`.
     repetition_penalty_field: str | None = "repetition_penalty"
     extra_body: dict[str, Any] = Field(default_factory=dict)
+
+    # How and how fast requests are sent, never what they say. base_url, model and endpoint are part of
+    # the identity; everything else shapes the request body (see OpenAICompatBackend.model_input).
+    output_neutral: ClassVar[frozenset[str]] = frozenset(
+        {"api_key_env", "max_concurrency", "timeout", "connect_timeout"}
+    )
 
 
 class OpenAICompatBackend(Backend):
@@ -67,17 +72,11 @@ class OpenAICompatBackend(Backend):
     ) -> None:
         """``transport`` is the test seam (e.g. ``httpx.MockTransport``); by default a real connection pool."""
         self.options = options or OpenAICompatOptions()
-        self.retry = RetryPolicy(
-            max_retries=self.options.max_retries,
-            initial_delay=self.options.initial_backoff,
-            max_delay=self.options.max_backoff,
-            max_retry_after=self.options.max_retry_after,
-        )
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore: asyncio.Semaphore | None = None
-        self.requests_sent = 0  # every HTTP attempt, retries included: what a run really cost
+        self.requests_sent = 0  # every HTTP request sent: what a run really cost
 
     def identity(self) -> dict[str, str]:
         return {
@@ -87,14 +86,20 @@ class OpenAICompatBackend(Backend):
             "endpoint": self.options.endpoint,
         }
 
-    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
+    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Outcome]:
         client, semaphore = self._session()
 
-        async def one(prompt: Prompt) -> Completion:
+        async def one(prompt: Prompt) -> Outcome:
+            path, body = self._request(prompt, params)
             async with semaphore:
-                return await self._request_with_retries(client, prompt, params)
+                return await self._request_once(client, path, body)
 
         return await request_all(prompts, one)
+
+    def model_input(self, prompt: Prompt, params: SamplingParams) -> str:
+        """The exact path and JSON body sent for ``prompt``: every option that shapes it is in the key."""
+        path, body = self._request(prompt, params)
+        return json.dumps([path, body], sort_keys=True, ensure_ascii=False, default=str)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -102,53 +107,39 @@ class OpenAICompatBackend(Backend):
         self._client = self._loop = self._semaphore = None
 
     # -- one request --------------------------------------------------------------------------------
-    async def _request_with_retries(
-        self, client: httpx.AsyncClient, prompt: Prompt, params: SamplingParams
-    ) -> Completion:
-        path, body = self._request(prompt, params)
-        attempt = 0
-        while True:
-            try:
-                return await self._request_once(client, path, body)
-            except BackendError as exc:
-                if not exc.retryable or attempt >= self.retry.max_retries:
-                    raise
-                retry_after = exc.retry_after if isinstance(exc, BackendRateLimited) else None
-                await asyncio.sleep(self.retry.delay(attempt, retry_after))
-                attempt += 1
-
-    async def _request_once(self, client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> Completion:
+    async def _request_once(self, client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> Outcome:
+        """Send one request; its completion or its failure (never raises for a server's answer)."""
         self.requests_sent += 1
+        where = self._where(path)
         try:
             response = await client.post(path, json=body)
         except httpx.TimeoutException as exc:
-            raise BackendTimeout(f"{self._where(path)}: timed out ({type(exc).__name__})") from exc
+            # A connect timeout means the server is unreachable; a read/write/pool timeout, that it is slow.
+            cause = "connection" if isinstance(exc, httpx.ConnectTimeout) else "timeout"
+            message = f"{where}: timed out ({type(exc).__name__})"
+            return GenerationFailure(message=message, kind="retryable", cause=cause)
         except httpx.TransportError as exc:
-            raise BackendError(f"{self._where(path)}: connection failed: {exc!r}") from exc
+            message = f"{where}: connection failed: {exc!r}"
+            return GenerationFailure(message=message, kind="retryable", cause="connection")
         if response.status_code != 200:
-            raise self._status_error(path, response)
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            failure = classify_http_error(response.status_code, _error_text(response), retry_after)
+            return failure.model_copy(update={"message": f"{where}: {failure.message}", "cause": "http"})
         try:
             payload = response.json()
-        except ValueError as exc:
-            raise MalformedResponse(
-                f"{self._where(path)}: body is not JSON: {response.text[:200]!r}"
-            ) from exc
+        except ValueError:
+            # Usually a proxy's error page in place of the server's answer: worth another try.
+            text = f"{where}: body is not JSON: {response.text[:200]!r}"
+            return GenerationFailure(message=text, kind="retryable", cause="body")
         if isinstance(payload, dict) and "error" in payload and "choices" not in payload:
-            raise BackendError(f"{self._where(path)}: server error in body: {payload['error']!r}")
-        return completion_from_body(payload, chat=path.endswith("chat/completions"))
-
-    def _status_error(self, path: str, response: httpx.Response) -> BackendError:
-        status = response.status_code
-        message = f"{self._where(path)}: HTTP {status}: {_error_text(response)}"
-        if status == 429:
-            return BackendRateLimited(
-                message, retry_after=parse_retry_after(response.headers.get("retry-after"))
-            )
-        if is_retryable_status(status):
-            error = BackendError(message, retryable=True)
-            hint = parse_retry_after(response.headers.get("retry-after"))
-            return BackendRateLimited(message, retry_after=hint) if hint is not None else error
-        return BackendError(message, retryable=False)
+            message = _error_text(response)
+            failure = classify_http_error(500, message)
+            text = f"{where}: server error in body: {message}"
+            return failure.model_copy(update={"message": text, "cause": "body"})
+        try:
+            return completion_from_body(payload, chat=path.endswith("chat/completions"))
+        except MalformedResponse as exc:
+            return GenerationFailure(message=f"{where}: {exc}", cause="body")
 
     def _request(self, prompt: Prompt, params: SamplingParams) -> tuple[str, dict[str, Any]]:
         body: dict[str, Any] = {
@@ -228,21 +219,10 @@ def _error_text(response: httpx.Response) -> str:
 
 
 async def request_all(
-    prompts: Sequence[Prompt], request: Callable[[Prompt], Awaitable[Completion]]
-) -> list[Completion]:
-    """``request`` for every prompt concurrently, results in prompt order.
+    prompts: Sequence[Prompt], request: Callable[[Prompt], Awaitable[Outcome]]
+) -> list[Outcome]:
+    """``request`` for every prompt concurrently, outcomes in prompt order.
 
-    A TaskGroup cancels the sibling requests as soon as one fails for good; callers get that error.
+    Each request returns its own outcome, so one prompt's failure never cancels its siblings.
     """
-    results: list[Completion | None] = [None] * len(prompts)
-
-    async def one(index: int, prompt: Prompt) -> None:
-        results[index] = await request(prompt)
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            for index, prompt in enumerate(prompts):
-                group.create_task(one(index, prompt))
-    except* BackendError as group_error:
-        raise group_error.exceptions[0] from None
-    return [result for result in results if result is not None]
+    return list(await asyncio.gather(*(request(prompt) for prompt in prompts)))

@@ -28,16 +28,29 @@ def completion_from_body(body: Any, *, chat: bool) -> Completion:
         ) from exc
     if not isinstance(text, str):
         raise MalformedResponse(f"response text is not a string: {_clip(body)}")
-    raw_logprobs = choice.get("logprobs")
-    logprobs = None
-    if raw_logprobs:
-        logprobs = chat_logprobs(raw_logprobs) if chat else completion_logprobs(raw_logprobs)
     return Completion(
         text=text,
-        logprobs=logprobs,
+        logprobs=logprobs_of(choice.get("logprobs")),
         usage=usage_from_body(body),
         finish_reason=choice.get("finish_reason"),
     )
+
+
+def logprobs_of(raw: Any) -> tuple[TokenLogprob, ...] | None:
+    """A choice's token logprobs in either shape, whatever the endpoint: chat's ``content`` list or the
+    legacy parallel ``tokens``/``token_logprobs``/``top_logprobs`` lists (some servers send the legacy
+    shape inside chat responses). None when absent or unreadable: the Judge then says so on the verdict
+    (``logprobs_missing``), the completion itself is kept."""
+    if not raw or not isinstance(raw, Mapping):
+        return None
+    try:
+        if "content" in raw:
+            return chat_logprobs(raw) or None
+        if "tokens" in raw:
+            return completion_logprobs(raw) or None
+    except MalformedResponse:
+        return None
+    return None
 
 
 def usage_from_body(body: Mapping[str, Any]) -> Usage:

@@ -7,10 +7,11 @@ first use and, once marked down, probed again every ``probe_interval`` seconds u
 
 Failover: a request whose connection fails (refused, reset, or dropped mid-flight because its server died)
 marks that endpoint down at once and is re-sent to another endpoint without delay; an endpoint is also
-marked down after ``down_after`` consecutive timeouts or 5xx answers. Rate limits and server errors are
-retried with the usual backoff and jitter (``max_retries``), on whichever endpoint is then least busy.
-Input errors (other 4xx) fail at once, as with ``openai_compat``. When every endpoint is down, requests
-wait up to ``wait_for_endpoint`` seconds for one to come back.
+marked down after ``down_after`` consecutive timeouts or 5xx answers. Other retryable failures (rate limits,
+server errors) are that prompt's outcome, which the run's one retry policy
+(:class:`~judgeforge.backends.middleware.ReliableBackend`) retries with backoff and jitter, on whichever
+endpoint is then least busy. Input errors (other 4xx) fail that prompt alone, as with ``openai_compat``.
+When every endpoint is down, requests wait up to ``wait_for_endpoint`` seconds for one to come back.
 
 Every other option (model, endpoint, sampling fields, timeouts, API key) is ``openai_compat``'s and applies
 to every member. ``base_urls`` is a list or one comma-separated string (as given on the command line)::
@@ -35,9 +36,8 @@ from pydantic import Field, field_validator, model_validator
 
 from judgeforge.backends.base import Backend, Capabilities
 from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions, request_all
-from judgeforge.backends.retry import RetryPolicy
-from judgeforge.errors import BackendError, BackendRateLimited, BackendTimeout, ConfigError
-from judgeforge.records import Completion, Prompt
+from judgeforge.errors import ConfigError
+from judgeforge.records import Completion, GenerationFailure, Outcome, Prompt
 from judgeforge.sampling import SamplingParams
 
 
@@ -51,6 +51,15 @@ class PoolOptions(OpenAICompatOptions):
     down_after: int = Field(3, ge=1, description="consecutive timeouts/5xx that mark an endpoint down")
     max_failovers: int = Field(16, ge=0, description="moves of one request to another endpoint")
     wait_for_endpoint: float = Field(60.0, ge=0, description="seconds to wait when all are down")
+
+    # The member servers are deployment detail (replacing one between a crash and a resume changes no
+    # output), and so are the health-check settings.
+    output_neutral: ClassVar[frozenset[str]] = OpenAICompatOptions.output_neutral | frozenset(
+        {
+            "base_url", "base_urls", "health_path", "health_timeout", "probe_interval", "down_after",
+            "max_failovers", "wait_for_endpoint",
+        }
+    )  # fmt: skip
 
     @field_validator("base_urls", mode="before")
     @classmethod
@@ -68,27 +77,13 @@ class PoolOptions(OpenAICompatOptions):
         return self
 
 
-class EndpointLost(BackendError):
-    """A member's connection failed (refused, reset, or dropped mid-request): its server is likely gone."""
-
-
 class _Member(OpenAICompatBackend):
-    """One endpoint's client. It tells a lost connection apart from other retryable faults by type,
-    because the error's ``__cause__`` does not survive ``generate``'s task group."""
+    """One endpoint's client: sends one request for one prompt."""
 
-    async def _request_once(self, client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> Completion:
-        try:
-            return await super()._request_once(client, path, body)
-        except BackendError as exc:
-            cause = exc.__cause__
-            lost = isinstance(cause, httpx.TransportError) and not isinstance(cause, _SLOW)
-            if lost:
-                raise EndpointLost(str(exc)) from exc
-            raise
-
-
-# A read/write/pool timeout is a slow server, not a dead one; a connect timeout means it is unreachable.
-_SLOW = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout)
+    async def send(self, prompt: Prompt, params: SamplingParams) -> Outcome:
+        client, _ = self._session()
+        path, body = self._request(prompt, params)
+        return await self._request_once(client, path, body)
 
 
 @dataclass
@@ -124,22 +119,10 @@ class EndpointPoolBackend(Backend):
         if options is None:
             raise ConfigError("openai_pool needs options with base_urls")
         self.options = options
-        self.retry = RetryPolicy(
-            max_retries=options.max_retries,
-            initial_delay=options.initial_backoff,
-            max_delay=options.max_backoff,
-            max_retry_after=options.max_retry_after,
-        )
-        # Members send one attempt each; retrying is the pool's job, so that a retry may change server.
         member_fields = set(OpenAICompatOptions.model_fields)
         common = {k: v for k, v in options.model_dump().items() if k in member_fields}
         self.endpoints = [
-            Endpoint(
-                url,
-                _Member(
-                    OpenAICompatOptions(**{**common, "base_url": url, "max_retries": 0}), transport=transport
-                ),
-            )
+            Endpoint(url, _Member(OpenAICompatOptions(**{**common, "base_url": url}), transport=transport))
             for url in options.base_urls
         ]
         self._transport = transport
@@ -177,9 +160,13 @@ class EndpointPoolBackend(Backend):
             for e in self.endpoints
         ]
 
-    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
+    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Outcome]:
         await self._enter_loop()
         return await request_all(prompts, lambda prompt: self._request(prompt, params))
+
+    def model_input(self, prompt: Prompt, params: SamplingParams) -> str:
+        """The request body every member would send (they differ only in their address)."""
+        return self.endpoints[0].backend.model_input(prompt, params)
 
     async def aclose(self) -> None:
         for endpoint in self.endpoints:
@@ -192,44 +179,38 @@ class EndpointPoolBackend(Backend):
         self._probe_client = self._loop = None
 
     # -- one request, possibly on several endpoints ---------------------------------------------------
-    async def _request(self, prompt: Prompt, params: SamplingParams) -> Completion:
-        retries = failovers = 0
+    async def _request(self, prompt: Prompt, params: SamplingParams) -> Outcome:
+        """One prompt's outcome; moved to another endpoint (at once) while its server is lost."""
+        failovers = 0
         while True:
             endpoint = await self._acquire()
+            if endpoint is None:
+                urls = ", ".join(e.url for e in self.endpoints)
+                message = f"openai_pool: no healthy endpoint among {urls}"
+                return GenerationFailure(message=message, kind="retryable", cause="connection")
             try:
-                completion = (await endpoint.backend.generate([prompt], params))[0]
-            except BackendError as exc:
-                error: BackendError | None = exc
-            else:
-                error = None
+                outcome = await endpoint.backend.send(prompt, params)
             finally:
                 await self._release(endpoint)
-            if error is None:
+            if isinstance(outcome, Completion):
                 endpoint.served += 1
                 endpoint.consecutive_failures = 0
-                return completion
-            if not error.retryable:
-                raise error
-            if self._failed(endpoint, error):
-                failovers += 1
-                self.failovers += 1
-                if failovers > self.options.max_failovers:
-                    raise error
-                continue  # its server is gone: resend at once elsewhere
-            if retries >= self.retry.max_retries:
-                raise error
-            retry_after = error.retry_after if isinstance(error, BackendRateLimited) else None
-            await asyncio.sleep(self.retry.delay(retries, retry_after))
-            retries += 1
+                return outcome
+            if not outcome.retryable or not self._failed(endpoint, outcome):
+                return outcome
+            failovers += 1
+            self.failovers += 1
+            if failovers > self.options.max_failovers:
+                return outcome
 
-    def _failed(self, endpoint: Endpoint, exc: BackendError) -> bool:
+    def _failed(self, endpoint: Endpoint, failure: GenerationFailure) -> bool:
         """Record a failed attempt; True when the endpoint is now down (the request should move)."""
         endpoint.failures += 1
         endpoint.consecutive_failures += 1
-        connection_lost = isinstance(exc, EndpointLost)
+        connection_lost = failure.cause == "connection"
         if connection_lost or endpoint.consecutive_failures >= self.options.down_after:
             self._mark_down(endpoint)
-            return connection_lost or isinstance(exc, BackendTimeout)
+            return connection_lost or failure.cause == "timeout"
         return False
 
     def _mark_down(self, endpoint: Endpoint) -> None:
@@ -239,8 +220,9 @@ class EndpointPoolBackend(Backend):
         endpoint.next_probe = time.monotonic() + self.options.probe_interval
 
     # -- choosing an endpoint -------------------------------------------------------------------------
-    async def _acquire(self) -> Endpoint:
-        """A slot on the healthy endpoint with the fewest outstanding requests, waiting for one to free.
+    async def _acquire(self) -> Endpoint | None:
+        """A slot on the healthy endpoint with the fewest outstanding requests, waiting for one to free;
+        None when every endpoint stayed down for ``wait_for_endpoint`` seconds.
 
         Choosing only when a slot is free (rather than queueing behind each member) is what sends more
         work to the faster replicas.
@@ -260,8 +242,7 @@ class EndpointPoolBackend(Backend):
                     chosen.outstanding += 1
                     return chosen
                 if not healthy and time.monotonic() >= deadline:
-                    urls = ", ".join(e.url for e in self.endpoints)
-                    raise BackendError(f"openai_pool: no healthy endpoint among {urls}", retryable=True)
+                    return None
                 # Wake on a freed slot or a recovered endpoint, and at least every 0.2 s to run due probes.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), min(self.options.probe_interval, 0.2))

@@ -35,6 +35,11 @@ class VLLMOptions(BackendOptions):
     enforce_eager: bool = False
     seed: int = 0
 
+    # Memory and scheduling only; prefix caching reuses exact KV blocks, eager mode skips CUDA graphs.
+    output_neutral: ClassVar[frozenset[str]] = frozenset(
+        {"gpu_memory_utilization", "enable_prefix_caching", "enforce_eager"}
+    )
+
 
 class VLLMBackend(Backend):
     """Batched generation with vLLM's offline ``LLM`` engine."""
@@ -106,6 +111,7 @@ class VLLMBackend(Backend):
             seed=None if params.seed is None else params.seed + index,
             stop=list(params.stop) or None,
             logprobs=max(params.top_logprobs, 1) if params.logprobs else None,
+            skip_special_tokens=True,  # vLLM's default, pinned: end-of-turn tokens never reach the parser
         )
 
     def _completion(self, output: Any) -> Completion:

@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from judgeforge.backends import Backend
+from judgeforge.backends.cache import CompletionCache, default_cache_path
+from judgeforge.backends.middleware import ReliableBackend
+from judgeforge.backends.retry import RetryPolicy
 from judgeforge.data.feedback import load_feedback_collection
 from judgeforge.data.pairing import GroupReport, PreferencePair, build_pairs
-from judgeforge.data.teacher import clean_teacher_feedback, teacher_prompt, teacher_template
-from judgeforge.errors import BackendError, InputError
+from judgeforge.data.teacher import clean_teacher_feedback, teacher_prompt
+from judgeforge.errors import InputError
 from judgeforge.prompts import TemplateSet, get_template_set
-from judgeforge.records import PairItem, Record
-from judgeforge.runner.backend import RunBackend
-from judgeforge.runner.cache import CompletionCache
-from judgeforge.runner.options import RetryPolicy, default_cache_path
+from judgeforge.records import Completion, PairItem, Record
 from judgeforge.sampling import SamplingParams
 
 
@@ -76,7 +76,7 @@ def preference_row(pair: PreferencePair, feedback: str, template_set: TemplateSe
 
 
 async def _teach(
-    backend: Backend,
+    backend: ReliableBackend,
     pairs: Sequence[PreferencePair],
     template_set: TemplateSet,
     params: SamplingParams,
@@ -87,11 +87,8 @@ async def _teach(
     pending = list(range(len(pairs)))
     for attempt in range(max_attempts):
         prompts = [teacher_prompt(pairs[i], template_set) for i in pending]
-        try:
-            completions = await backend.generate(prompts, params.for_sample(0, attempt))
-            texts = [clean_teacher_feedback(c.text) for c in completions]
-        except BackendError:
-            texts = [""] * len(pending)
+        outcomes = await backend.generate(prompts, params.for_sample(0, attempt))
+        texts = [clean_teacher_feedback(o.text) if isinstance(o, Completion) else "" for o in outcomes]
         for index, text in zip(pending, texts, strict=True):
             feedback[index] = text or None
         pending = [i for i in pending if feedback[i] is None]
@@ -123,12 +120,13 @@ def build_preferences(
     batch_size: int = 32,
     use_cache: bool = True,
     cache_path: str | Path | None = None,
+    retry: RetryPolicy | None = None,
 ) -> BuildSummary:
     """Build the Preference Collection into ``out`` (JSONL; bad rows into ``out.errors.jsonl``).
 
-    Teacher completions go through the batch runner's completion cache (``cache_path``, default the
-    runner's), keyed by the teacher's identity, the teacher prompt and the sampling parameters, so a rebuild
-    (another output file, another export) reuses identical teacher work; ``use_cache=False`` turns it off.
+    Teacher calls go through the same middleware as grading (:class:`ReliableBackend`): the completion cache
+    (``cache_path``, default the runner's; keyed by the exact teacher request, so a rebuild reuses identical
+    teacher work; ``use_cache=False`` turns it off) and the one retry policy (``retry``).
     """
     template_set = get_template_set(template_set)
     out = Path(out)
@@ -138,7 +136,8 @@ def build_preferences(
     done = done_pair_ids(out)
     todo = [pair for pair in pairs if pair.pair_id not in done]
     params = (sampling or SamplingParams()).model_copy(update={"seed": seed})
-    cached, cache = _cached_teacher(teacher, template_set, use_cache, cache_path)
+    cache = CompletionCache(Path(cache_path) if cache_path else default_cache_path()) if use_cache else None
+    cached = ReliableBackend(teacher, retry, cache)
     try:
         dropped = asyncio.run(_build(cached, todo, out, template_set, params, max_attempts, batch_size))
     finally:
@@ -149,22 +148,8 @@ def build_preferences(
     )
 
 
-def _cached_teacher(
-    teacher: Backend, template_set: TemplateSet, use_cache: bool, cache_path: str | Path | None
-) -> tuple[Backend, CompletionCache | None]:
-    """The teacher behind the runner's completion cache (no extra retries: the builder has its own)."""
-    if not use_cache:
-        return teacher, None
-    cache = CompletionCache(Path(cache_path) if cache_path else default_cache_path())
-    context = json.dumps(
-        {"teacher": teacher.identity(), "prompt": teacher_template(), "system": template_set.system_prompts},
-        sort_keys=True,
-    )
-    return RunBackend(teacher, cache, context, RetryPolicy(retries=0)), cache
-
-
 async def _build(
-    teacher: Backend,
+    teacher: ReliableBackend,
     todo: list[PreferencePair],
     out: Path,
     template_set: TemplateSet,

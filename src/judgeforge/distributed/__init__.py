@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from judgeforge.distributed.ray_grading import RayOptions, run_grading_on_ray
     from judgeforge.distributed.spec import JudgeSpec
 
-# Exported lazily: the CLI imports judgeforge.distributed.cli at start-up, which must not load the runner.
+# Exported lazily: importing the package must not load the runner or Ray.
 _EXPORTS = {
     "JudgeSpec": "judgeforge.distributed.spec",
     "RayOptions": "judgeforge.distributed.ray_grading",

@@ -14,12 +14,12 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from judgeforge.backends.base import Backend, BackendOptions
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
-from judgeforge.records import Completion, Prompt
+from judgeforge.records import Outcome, Prompt
 from judgeforge.sampling import SamplingParams
 
 
@@ -31,6 +31,23 @@ class RayPoolOptions(BackendOptions):
     gpus_per_actor: float = Field(0.0, ge=0)
     address: str | None = None
     num_cpus: int | None = Field(None, ge=1)
+
+    output_neutral: ClassVar[frozenset[str]] = frozenset(
+        {"actors", "cpus_per_actor", "gpus_per_actor", "address", "num_cpus"}
+    )
+
+    @model_validator(mode="after")
+    def _inner_options_are_valid(self) -> RayPoolOptions:
+        self.output_settings()  # raises ConfigError naming the inner backend's bad option
+        return self
+
+    def output_settings(self) -> dict[str, Any]:
+        """The replicas' own output settings: a Ray pool's outputs are its inner backend's."""
+        from judgeforge.backends import backends
+        from judgeforge.backends.base import parse_options
+
+        inner = parse_options(backends.get(self.backend), self.backend_options)
+        return {"backend": self.backend, "backend_options": inner.output_settings()}
 
 
 class GenerateActor:
@@ -44,8 +61,8 @@ class GenerateActor:
     def identity(self) -> dict[str, str]:
         return self.backend.identity()
 
-    async def generate(self, prompts: list[Prompt], params: SamplingParams) -> list[Completion]:
-        return await self.backend.generate(prompts, params)
+    async def generate(self, prompts: list[Prompt], params: SamplingParams) -> list[Outcome]:
+        return list(await self.backend.generate(prompts, params))
 
 
 class RayPoolBackend(Backend):
@@ -72,7 +89,7 @@ class RayPoolBackend(Backend):
     def identity(self) -> dict[str, str]:
         return self._identity  # the replicas' model, so caches and manifests match a local run
 
-    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
+    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Outcome]:
         size = -(-len(prompts) // len(self.actors)) or 1
         chunks = [list(prompts[start : start + size]) for start in range(0, len(prompts), size)]
         refs = [actor.generate.remote(chunk, params) for actor, chunk in zip(self.actors, chunks)]

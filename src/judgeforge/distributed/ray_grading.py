@@ -9,15 +9,14 @@ results file as it arrives. The results, errors, summary and manifest files have
 Without an address a local Ray runtime is started (``num_cpus`` and a small object store) and shut down at the
 end; with one (``"auto"``, ``"ray://head:10001"``) the job joins that cluster, which must have judgeforge and the
 backend's extra installed on every node. The completion cache is not used on Ray (it is a local SQLite file);
-resume works per row through the results file.
+resume works per row through the results file. Settings, manifest and resume are the local runner's
+(:mod:`judgeforge.runner.bookkeeping`), so a run started locally can be resumed on Ray and the other way round.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,19 @@ from judgeforge.distributed.spool import SpoolCounts, spool_pending
 from judgeforge.distributed.worker import RESULT, JudgeWorker
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
-from judgeforge.runner.api import RunReport, resume_run, timestamp
-from judgeforge.runner.engine import sibling
+from judgeforge.runner.api import RunReport
+from judgeforge.runner.bookkeeping import (
+    Resumed,
+    finish_run,
+    new_manifest,
+    resume_run,
+    run_settings,
+    sibling,
+)
 from judgeforge.runner.options import RunOptions
-from judgeforge.runner.output import LineWriter, Scan, compact
+from judgeforge.runner.output import LineWriter, compact
 from judgeforge.runner.progress import Progress
-from judgeforge.runner.summary import SummaryAccumulator, package_versions
+from judgeforge.runner.summary import SummaryAccumulator
 
 
 class RayOptions(BaseModel):
@@ -101,30 +107,35 @@ def run_grading_on_ray(
     ray_options = ray_options or RayOptions()
     ray = require("ray", "ray")
     out = Path(output)
-    manifest = _manifest(spec, options, ray_options, str(source))
-    manifest_path, summary_path, summary, scan, skip = resume_run(out, manifest, options.retry_failed)
+    manifest = new_manifest(
+        run_settings(spec.settings(), options),
+        options,
+        str(source),
+        executor="ray",
+        ray=ray_options.model_dump(mode="json"),
+        ray_version=_ray_version(),
+    )
+    resumed = resume_run(out, manifest, options.retry_failed)
     spool = sibling(out, ".ray-pending.jsonl")
     started = time.perf_counter()
-    sinks = _Sinks(out, summary, Progress(False, None))
+    sinks = _Sinks(out, resumed.summary, Progress(False, None))
     try:
-        counts = spool_pending(source, options, skip, spool, sinks.errors)
+        counts = spool_pending(source, options, resumed.skip, spool, sinks.errors)
         sinks.progress = Progress(options.progress, counts.pending)
         if counts.pending:
             _run_dataset(ray, spool, spec, options, ray_options, sinks)
     finally:
         sinks.close()
     spool.unlink(missing_ok=True)
-    if options.retry_failed and scan.failed:
+    if options.retry_failed and resumed.scan.failed:
         compact(out)
-    report = _summary(summary, counts, sinks, scan, options, ray_options, time.perf_counter() - started)
-    manifest["end"] = timestamp()
-    _write_json(manifest_path, manifest)
-    _write_json(summary_path, report)
+    report = _summary(resumed, counts, sinks, options, ray_options, time.perf_counter() - started)
+    finish_run(resumed, manifest, report)
     return RunReport(
         output=out,
         errors=sinks.errors.path,
-        summary_path=summary_path,
-        manifest_path=manifest_path,
+        summary_path=resumed.summary_path,
+        manifest_path=resumed.manifest_path,
         summary=report,
         manifest=manifest,
     )
@@ -148,7 +159,7 @@ def _run_dataset(
                 "mode": options.mode,
                 "both_orders": options.both_orders,
                 "order_policy": options.order_policy,
-                "retry_json": options.retry.model_dump_json(),
+                "retry_json": options.retry.model_dump_json() if options.retry else "",
             },
             batch_size=options.batch_size,
             batch_format="numpy",
@@ -183,45 +194,22 @@ def connect(ray: Any, ray_options: RayOptions) -> bool:
     return True
 
 
-def _manifest(spec: JudgeSpec, options: RunOptions, ray_options: RayOptions, source: str) -> dict[str, Any]:
-    settings = {
-        "judge": spec.model_dump(mode="json"),
-        "mode": options.mode,
-        "both_orders": options.both_orders,
-        "order_policy": options.order_policy,
-    }
-    blob = json.dumps(settings, sort_keys=True, default=str)
-    return {
-        **settings,
-        "executor": "ray",
-        "ray": ray_options.model_dump(mode="json"),
-        "input": source,
-        "options": options.model_dump(mode="json", exclude={"rubric"}),
-        "rubric": None if options.rubric is None else options.rubric.criteria,
-        "versions": {**package_versions(), **_ray_version()},
-        "settings_hash": "ray-" + hashlib.sha256(blob.encode()).hexdigest()[:16],
-        "start": timestamp(),
-        "end": None,
-    }
-
-
 def _summary(
-    summary: SummaryAccumulator,
+    resumed: Resumed,
     counts: SpoolCounts,
     sinks: _Sinks,
-    scan: Scan,
     options: RunOptions,
     ray_options: RayOptions,
     elapsed: float,
 ) -> dict[str, Any]:
-    report = summary.report(options.mode, options.price_per_1k_tokens)
+    report = resumed.summary.report(options.mode, options.price_per_1k_tokens)
     report["bad_rows"] = counts.bad + sinks.render_errors
     report["bad_rows_by_field"] = dict(sorted(counts.bad_by_field.items()))
     report["this_run"] = {
         "rows_read": counts.read,
         "graded": sinks.graded,
         "skipped_done": counts.skipped,
-        "repaired_bytes": scan.repaired_bytes,
+        "repaired_bytes": resumed.scan.repaired_bytes,
         "seconds": round(elapsed, 3),
         "items_per_s": round(sinks.graded / elapsed, 1) if elapsed > 0 else None,
         "executor": "ray",
@@ -237,9 +225,3 @@ def _ray_version() -> dict[str, str]:
         return {"ray": metadata.version("ray")}
     except metadata.PackageNotFoundError:
         return {}
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    os.replace(temporary, path)

@@ -7,13 +7,11 @@ actor runs, and never on the driver.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from judgeforge.judge import Judge
+from judgeforge.judge import Judge, judge_sampling, judge_settings, protocol_name
 
 
 class JudgeSpec(BaseModel):
@@ -54,7 +52,21 @@ class JudgeSpec(BaseModel):
             score_only=self.score_only,
         )
 
-    def fingerprint(self) -> str:
-        """A short hash of everything that changes an output line (used to refuse mixing two judges)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    def settings(self) -> dict[str, Any]:
+        """What :meth:`Judge.settings` gives for the Judge this spec builds, without building it (no model
+        is loaded): a local run and a Ray run of the same judge share their settings hash."""
+        from judgeforge.backends import backends
+        from judgeforge.backends.base import parse_options
+        from judgeforge.prompts import get_template_set
+
+        options = parse_options(backends.get(self.backend), self.backend_options)
+        return judge_settings(
+            self.backend,
+            options.output_settings(),
+            get_template_set(self.template_set),
+            self.chat_format,
+            judge_sampling(self.sampling, self.logprobs or self.score_only),
+            self.samples,
+            self.aggregate,
+            protocol_name(self.logprobs, self.score_only),
+        )

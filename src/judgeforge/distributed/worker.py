@@ -11,13 +11,14 @@ import asyncio
 import json
 from typing import Any
 
+from judgeforge.backends.middleware import ReliableBackend
+from judgeforge.backends.retry import RetryPolicy
 from judgeforge.errors import InputError
 from judgeforge.judge import Judge
 from judgeforge.records import DirectItem, Mode, PairItem, Prompt
-from judgeforge.runner.backend import RunBackend
 from judgeforge.runner.engine import run_judge
-from judgeforge.runner.options import OrderPolicy, RetryPolicy
-from judgeforge.runner.results import both_orders_line, judgment_line
+from judgeforge.runner.options import OrderPolicy
+from judgeforge.runner.results import result_lines
 
 RESULT, ERROR = "result", "error"
 
@@ -25,49 +26,28 @@ RESULT, ERROR = "result", "error"
 def judge_rows(
     judge: Judge, rows: list[dict[str, Any]], mode: Mode, both_orders: bool, order_policy: OrderPolicy
 ) -> list[tuple[str, dict[str, Any]]]:
-    """``(kind, line)`` per spooled row: a result line, or an error line for a row that cannot be rendered."""
+    """``(kind, line)`` per spooled row: a result line, or an error line for a row that cannot be rendered.
+
+    The same pipeline as a local run: :meth:`Judge.render`, :meth:`Judge.judge_rendered`, result lines.
+    """
     both = both_orders and mode == "relative"
+    item_type = DirectItem if mode == "absolute" else PairItem
     kept: list[dict[str, Any]] = []
-    forward: list[Prompt] = []
-    swapped: list[Prompt] = []
+    rendered: list[list[Prompt]] = []
     out: list[tuple[str, dict[str, Any]]] = []
     for row in rows:
         try:
-            prompts = _render(judge, row, mode, both)
+            prompts = judge.render(item_type.model_validate(row["item"]), both)
         except InputError as exc:
             out.append((ERROR, _error_line(row, exc)))
             continue
         kept.append(row)
-        forward.append(prompts[0])
-        swapped.extend(prompts[1:])
+        rendered.append(prompts)
     if not kept:
         return out
-    keys: list[str | None] = [row["key"] for row in kept]
-    # One judge call covers both orders (forward prompts first), as in the local engine.
-    judgments = asyncio.run(judge.judge_prompts(forward + swapped, keys + keys if both else keys))
-    count = len(kept)
-    for i, row in enumerate(kept):
-        if both:
-            line = both_orders_line(row["id"], judgments[i], judgments[count + i], order_policy)
-        else:
-            line = judgment_line(row["id"], judgments[i])
-        out.append((RESULT, line))
-    return out
-
-
-def _render(judge: Judge, row: dict[str, Any], mode: Mode, both: bool) -> list[Prompt]:
-    renderer = judge.renderer
-    if mode == "absolute":
-        return [renderer.direct(DirectItem.model_validate(row["item"]))]
-    item = PairItem.model_validate(row["item"])
-    prompts = [renderer.pair(item)]
-    if both:
-        prompts.append(
-            renderer.pair(
-                item.model_copy(update={"response_a": item.response_b, "response_b": item.response_a})
-            )
-        )
-    return prompts
+    judged = asyncio.run(judge.judge_rendered(rendered, [row["key"] for row in kept]))
+    lines = result_lines([row["id"] for row in kept], judged, order_policy)
+    return out + [(RESULT, line) for line in lines]
 
 
 def _error_line(row: dict[str, Any], exc: InputError) -> dict[str, Any]:
@@ -83,7 +63,7 @@ def _error_line(row: dict[str, Any], exc: InputError) -> dict[str, Any]:
 class JudgeWorker:
     """A ``map_batches`` callable class: builds its Judge once (model load) and grades batches of spooled rows.
 
-    Backend faults are retried with the run's :class:`~judgeforge.runner.options.RetryPolicy`, as locally.
+    Backend faults are retried with the run's :class:`~judgeforge.backends.retry.RetryPolicy`, as locally.
     Output columns: ``kind`` (``result`` or ``error``) and ``line`` (the JSON line to write).
     """
 
@@ -93,8 +73,8 @@ class JudgeWorker:
         from judgeforge.distributed.spec import JudgeSpec
 
         judge = JudgeSpec.model_validate_json(spec_json).build()
-        retry = RetryPolicy.model_validate_json(retry_json)
-        self.judge = run_judge(judge, RunBackend(judge.backend, None, "", retry))
+        retry = RetryPolicy.model_validate_json(retry_json) if retry_json else judge.calls.policy
+        self.judge = run_judge(judge, ReliableBackend(judge.backend, retry))
         self.mode: Mode = mode
         self.both_orders = both_orders
         self.order_policy: OrderPolicy = order_policy

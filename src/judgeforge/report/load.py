@@ -78,9 +78,12 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _grading(path: Path) -> ReportData:
-    lines = _read_jsonl(path)
-    summary = _read_json(path.with_suffix(".summary.json"))
-    manifest = _read_json(path.with_suffix(".manifest.json"))
+    from judgeforge.runner.bookkeeping import read_run_files
+
+    run = read_run_files(path)  # the runner's own records: one schema for writer and reader
+    lines = run.lines
+    summary = run.summary.model_dump() if run.summary else {}
+    manifest = run.manifest.model_dump() if run.manifest else {}
     section = Section(title="Grading run")
     scores = Counter(
         str(v.get("score") or v.get("winner")) for line in lines for v in line.get("verdicts", [])
@@ -116,10 +119,11 @@ def _run_facts(summary: dict[str, Any], manifest: dict[str, Any], rows: int) -> 
     alpha = summary.get("krippendorff_alpha")
     if isinstance(alpha, dict) and alpha.get("alpha") is not None:
         facts["Krippendorff α (ordinal)"] = _fmt(alpha["alpha"])
-    backend = manifest.get("backend")
+    backend = manifest.get("identity")
     if isinstance(backend, dict):
         facts["backend"] = ", ".join(f"{k}={v}" for k, v in backend.items())
-    template = manifest.get("template_set")
+    judge = manifest.get("judge") or {}
+    template = judge.get("template_set")
     if template:
         facts["template set"] = json.dumps(template) if isinstance(template, dict) else str(template)
     return facts

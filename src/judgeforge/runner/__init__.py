@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+from judgeforge.backends.cache import CompletionCache, default_cache_path
+from judgeforge.backends.retry import RetryPolicy
 from judgeforge.runner.api import RunReport, arun_grading, run_grading
-from judgeforge.runner.cache import CompletionCache
-from judgeforge.runner.options import RetryPolicy, RunOptions, default_cache_path
+from judgeforge.runner.options import RunOptions
 from judgeforge.runner.readers import read_rows
 
 __all__ = [

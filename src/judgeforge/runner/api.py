@@ -5,27 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import hashlib
-import json
-import os
 import time
+import warnings
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from judgeforge.errors import ConfigError
+from judgeforge.backends.cache import CompletionCache
+from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.judge import Judge
-from judgeforge.runner.backend import RunBackend
-from judgeforge.runner.cache import CompletionCache
-from judgeforge.runner.engine import Counters, Engine, run_judge, sibling
+from judgeforge.runner.bookkeeping import (
+    Resumed,
+    finish_run,
+    new_manifest,
+    resume_run,
+    run_settings,
+    sibling,
+)
+from judgeforge.runner.engine import Counters, Engine, run_judge
 from judgeforge.runner.options import RunOptions
-from judgeforge.runner.output import LineWriter, Scan, compact, scan_output
+from judgeforge.runner.output import LineWriter, compact
 from judgeforge.runner.progress import Progress
 from judgeforge.runner.readers import count_rows, read_rows
-from judgeforge.runner.summary import SummaryAccumulator, package_versions
 
 
 class RunReport(BaseModel):
@@ -68,16 +71,19 @@ async def arun_grading(
     """The async form of :func:`run_grading`."""
     options = options or RunOptions()
     out = Path(output)
-    manifest = _manifest(judge, options, str(source))
-    manifest_path, summary_path, summary, scan, skip = resume_run(out, manifest, options.retry_failed)
+    settings = run_settings(judge.settings(), options)
+    manifest = new_manifest(
+        settings, options, str(source), executor="local", identity=judge.backend.identity()
+    )
+    resumed = resume_run(out, manifest, options.retry_failed)
     cache_path = options.cache_path()
     cache = CompletionCache(cache_path) if cache_path is not None else None
-    backend = RunBackend(judge.backend, cache, manifest["cache_context"], options.retry)
+    calls = ReliableBackend(judge.backend, options.retry or judge.calls.policy, cache)
     total = count_rows(source, options.input_format) if options.progress else None
-    progress = Progress(options.progress, total, done=len(skip))
+    progress = Progress(options.progress, total, done=len(resumed.skip))
     writer = LineWriter(out)
     errors = LineWriter(sibling(out, ".errors.jsonl"), append=False)
-    engine = Engine(run_judge(judge, backend), options, writer, errors, summary, skip, progress)
+    engine = Engine(run_judge(judge, calls), options, writer, errors, resumed.summary, resumed.skip, progress)
     started = time.perf_counter()
     try:
         with fewer_gc_passes():
@@ -89,17 +95,16 @@ async def arun_grading(
         if cache is not None:
             cache.close()
     elapsed = time.perf_counter() - started
-    if options.retry_failed and scan.failed:
+    if options.retry_failed and resumed.scan.failed:
         compact(out)
-    report = _summary(summary, counters, scan, backend, options, elapsed)
-    manifest["end"] = timestamp()
-    _write_json(manifest_path, manifest)
-    _write_json(summary_path, report)
+    report = _summary(resumed, counters, calls, options, elapsed)
+    finish_run(resumed, manifest, report)
+    _warn_on_missing_logprobs(report)
     return RunReport(
         output=out,
         errors=errors.path,
-        summary_path=summary_path,
-        manifest_path=manifest_path,
+        summary_path=resumed.summary_path,
+        manifest_path=resumed.manifest_path,
         summary=report,
         manifest=manifest,
     )
@@ -124,113 +129,44 @@ def fewer_gc_passes(first_generation: int = 20_000) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _manifest(judge: Judge, options: RunOptions, source: str) -> dict[str, Any]:
-    template_set = judge.renderer.template_set
-    identity = judge.backend.identity()
-    context = {
-        "backend": identity,
-        "template_set": template_set.name,
-        "template_fingerprint": template_set.fingerprint(),
-        "chat_format": judge.renderer.chat_format_name,
-    }
-    settings = {
-        **context,
-        "sampling": judge.sampling.payload(),
-        "samples": judge.samples,
-        "aggregate": judge.aggregate,
-        "mode": options.mode,
-        "both_orders": options.both_orders,
-        "order_policy": options.order_policy,
-        "default_rubric": None if options.rubric is None else options.rubric.model_dump(),
-        "field_map": dict(sorted(options.field_map.items())),
-    }
-    blob = json.dumps(settings, sort_keys=True, default=str)
-    return {
-        **settings,
-        "seed": judge.sampling.seed,
-        "max_attempts": judge.max_attempts,  # not a setting that mixes judges: may change between resumes
-        "input": source,
-        "options": options.model_dump(mode="json", exclude={"rubric", "field_map"}),
-        "versions": package_versions(),
-        "settings_hash": hashlib.sha256(blob.encode()).hexdigest()[:16],
-        "cache_context": json.dumps(context, sort_keys=True),
-        "start": timestamp(),
-        "end": None,
-    }
-
-
-def resume_run(
-    out: Path, manifest: dict[str, Any], retry_failed: bool
-) -> tuple[Path, Path, SummaryAccumulator, Scan, set[str]]:
-    """Everything a run (local or Ray) does before grading: refuse mixed settings, scan what ``out``
-    already holds into a fresh summary, pick the ids to skip, write the manifest.
-
-    Returns (manifest path, summary path, summary, scan, ids to skip).
-    """
-    manifest_path, summary_path = sibling(out, ".manifest.json"), sibling(out, ".summary.json")
-    check_same_settings(out, manifest_path, manifest["settings_hash"])
-    summary = SummaryAccumulator()
-    scan = scan_output(out, retry_failed=retry_failed, sink=summary.add)
-    skip = scan.done - scan.failed if retry_failed else scan.done
-    manifest["resumed_rows"] = len(skip)
-    _write_json(manifest_path, manifest)
-    return manifest_path, summary_path, summary, scan, skip
-
-
-def check_same_settings(out: Path, manifest_path: Path, settings_hash: str) -> None:
-    """Refuse to append to results produced with other settings (the file would mix two judges).
-
-    Local and Ray runs hash their settings differently, so neither appends to the other's output.
-    """
-    if not out.exists() or out.stat().st_size == 0 or not manifest_path.exists():
-        return
-    try:
-        previous = json.loads(manifest_path.read_text(encoding="utf-8")).get("settings_hash")
-    except (OSError, json.JSONDecodeError):
-        return
-    if previous is not None and previous != settings_hash:
-        raise ConfigError(
-            f"{out} was produced with other settings (backend, template set, sampling, samples, mode, or "
-            "another executor: local or Ray); "
-            "write to a new output file or delete it"
-        )
-
-
 def _summary(
-    summary: SummaryAccumulator,
-    counters: Counters,
-    scan: Scan,
-    backend: RunBackend,
-    options: RunOptions,
-    elapsed: float,
+    resumed: Resumed, counters: Counters, calls: ReliableBackend, options: RunOptions, elapsed: float
 ) -> dict[str, Any]:
-    report = summary.report(options.mode, options.price_per_1k_tokens)
+    report = resumed.summary.report(options.mode, options.price_per_1k_tokens)
     report["bad_rows"] = counters.bad
     report["bad_rows_by_field"] = dict(sorted(counters.bad_by_field.items()))
+    stats = calls.stats
     report["this_run"] = {
         "rows_read": counters.read,
         "graded": counters.graded,
         "skipped_done": counters.skipped,
-        "repaired_bytes": scan.repaired_bytes,
+        "repaired_bytes": resumed.scan.repaired_bytes,
         "seconds": round(elapsed, 3),
         "items_per_s": round(counters.graded / elapsed, 1) if elapsed > 0 else None,
-        "backend_calls": backend.calls,
-        "backend_retries": backend.retries,
+        "backend_calls": stats.calls,
+        "prompts_sent": stats.prompts_sent,
+        "backend_retries": stats.retries,
+        "generation_failures": dict(stats.failures),
     }
-    if backend.cache is not None:
+    if calls.cache is not None:
         report["this_run"]["cache"] = {
-            "path": str(backend.cache.path),
-            "hits": backend.cache.hits,
-            "misses": backend.cache.misses,
+            "path": str(calls.cache.path),
+            "hits": calls.cache.hits,
+            "misses": calls.cache.misses,
         }
     return report
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def timestamp() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _warn_on_missing_logprobs(report: dict[str, Any]) -> None:
+    """One warning line when logprobs were asked for and some verdicts came without them."""
+    missing = report.get("logprobs_missing") or 0
+    if missing:
+        reasons = "; ".join(
+            f"{reason}: {count}" for reason, count in report["logprobs_missing_by_reason"].items()
+        )
+        warnings.warn(
+            f"{missing} verdicts have no logprob distribution ({reasons}); their rows say why "
+            "(verdicts[].logprobs_missing)",
+            UserWarning,
+            stacklevel=3,
+        )

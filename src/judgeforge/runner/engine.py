@@ -1,6 +1,6 @@
 """The streaming run: read rows -> check -> render -> judge in batches -> append results.
 
-Rows are read lazily and grouped into batches of ``batch_size``; each batch is one ``Judge.judge_prompts``
+Rows are read lazily and grouped into batches of ``batch_size``; each batch is one ``Judge.judge_rendered``
 call (so per-row asyncio overhead is nil) and at most ``concurrency`` batches are in flight, which bounds
 memory whatever the input size. Finished batches are appended to the results file at once.
 """
@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
+from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.errors import InputError
 from judgeforge.judge import Judge
-from judgeforge.records import DirectItem, PairItem, Prompt
+from judgeforge.records import Prompt
 from judgeforge.runner.options import RunOptions
 from judgeforge.runner.output import LineWriter
 from judgeforge.runner.progress import Progress
 from judgeforge.runner.readers import RawRow
-from judgeforge.runner.results import both_orders_line, judgment_line
+from judgeforge.runner.results import result_lines
 from judgeforge.runner.rows import RowChecker, ValidRow
 from judgeforge.runner.summary import SummaryAccumulator
 
@@ -30,7 +29,7 @@ from judgeforge.runner.summary import SummaryAccumulator
 @dataclass(slots=True)
 class Work:
     rows: list[ValidRow]
-    prompts: list[Prompt]
+    prompts: list[list[Prompt]]  # per row: one prompt, or forward and swapped
 
 
 @dataclass
@@ -43,7 +42,7 @@ class Counters:
 
 
 class Engine:
-    """One run over one input; ``judge`` must already carry the run's backend (cache and retries)."""
+    """One run over one input; ``judge`` must already carry the run's calls (cache and retries)."""
 
     def __init__(
         self,
@@ -63,6 +62,7 @@ class Engine:
         self.skip = skip
         self.progress = progress
         self.checker = RowChecker(options.mode, options.rubric, options.field_map)
+        self.both_orders = options.both_orders and options.mode == "relative"
         self.counters = Counters()
         self._seen: set[str] = set()
 
@@ -116,24 +116,12 @@ class Engine:
             if row.key in self.skip:
                 self.counters.skipped += 1
                 return
-            prompts = self._render(row)
+            prompts = self.judge.render(row.item, self.both_orders)
         except InputError as exc:
             bad.append(self._error_line(raw, exc))
             return
         work.rows.append(row)
-        work.prompts.extend(prompts)
-
-    def _render(self, row: ValidRow) -> list[Prompt]:
-        renderer = self.judge.renderer
-        item = row.item
-        if type(item) is DirectItem:  # rows are built as exact classes; isinstance on a model is slower
-            return [renderer.direct(item)]
-        pair = cast(PairItem, item)
-        prompts = [renderer.pair(pair)]
-        if self.options.both_orders:
-            swapped = pair.model_copy(update={"response_a": pair.response_b, "response_b": pair.response_a})
-            prompts.append(renderer.pair(swapped))
-        return prompts
+        work.prompts.append(prompts)
 
     def _error_line(self, raw: RawRow, exc: InputError) -> dict[str, Any]:
         self.counters.bad += 1
@@ -149,21 +137,10 @@ class Engine:
         bad.clear()
 
     async def _judge(self, work: Work) -> None:
-        both = self.options.both_orders and self.options.mode == "relative"
-        keys = [row.key for row in work.rows]
-        ids: list[str | None] = [*keys, *keys] if both else list(keys)
-        # forward prompts first, then the swapped ones, so that one judge call covers both orders
-        prompts = work.prompts[0::2] + work.prompts[1::2] if both else work.prompts
-        judgments = await self.judge.judge_prompts(prompts, ids)
+        keys: list[str | None] = [row.key for row in work.rows]
+        judged = await self.judge.judge_rendered(work.prompts, keys)
+        lines = result_lines([row.id for row in work.rows], judged, self.options.order_policy)
         count = len(work.rows)
-        if both:
-            policy = self.options.order_policy
-            lines = [
-                both_orders_line(row.id, judgments[i], judgments[count + i], policy)
-                for i, row in enumerate(work.rows)
-            ]
-        else:
-            lines = [judgment_line(row.id, judgment) for row, judgment in zip(work.rows, judgments)]
         self.writer.write_many(lines)
         for line in lines:
             self.summary.add(line)
@@ -171,19 +148,8 @@ class Engine:
         self.progress.advance(count)
 
 
-def run_judge(judge: Judge, backend: Any) -> Judge:
-    """A shallow copy of ``judge`` that calls ``backend`` (the user's Judge is left untouched)."""
+def run_judge(judge: Judge, calls: ReliableBackend) -> Judge:
+    """A shallow copy of ``judge`` whose backend calls go through ``calls`` (the user's Judge is untouched)."""
     clone = copy.copy(judge)
-    clone.backend = backend
+    clone.calls = calls
     return clone
-
-
-def sibling(output: Path, suffix: str) -> Path:
-    """``results.jsonl`` -> ``results<suffix>`` (``results.errors.jsonl``, ``results.summary.json``...)."""
-    if output.suffix in (".jsonl", ".json", ".ndjson"):
-        return output.with_name(output.stem + suffix)
-    return output.with_name(output.name + suffix)
-
-
-def now() -> float:
-    return time.time()

@@ -7,6 +7,7 @@ failed, to keep the file small; feedback is always kept.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from judgeforge.records import Judgment, Verdict, Winner
@@ -27,8 +28,22 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
         data["probabilities"] = verdict.probabilities
     if verdict.expected_score is not None:
         data["expected_score"] = verdict.expected_score
+    if verdict.logprobs_missing is not None:
+        data["logprobs_missing"] = verdict.logprobs_missing
     data["attempts"] = verdict.attempts
     return data
+
+
+def result_lines(
+    row_ids: Sequence[str | int], judged: Sequence[tuple[Judgment, ...]], policy: OrderPolicy
+) -> list[dict[str, Any]]:
+    """The lines of judged rows: one Judgment each, or (forward, swapped) for pairs in both orders."""
+    return [
+        judgment_line(row_id, judgments[0])
+        if len(judgments) == 1
+        else both_orders_line(row_id, judgments[0], judgments[1], policy)
+        for row_id, judgments in zip(row_ids, judged)
+    ]
 
 
 def judgment_line(row_id: str | int, judgment: Judgment) -> dict[str, Any]:
@@ -40,8 +55,18 @@ def judgment_line(row_id: str | int, judgment: Judgment) -> dict[str, Any]:
         line["winner"] = judgment.winner
     line["agreement"] = judgment.agreement
     line["failure"] = judgment.failure
-    line["verdicts"] = [verdict_dict(v) for v in judgment.verdicts]
-    line["usage"] = [judgment.usage.prompt_tokens, judgment.usage.completion_tokens]
+    verdicts = judgment.verdicts
+    line["verdicts"] = (
+        [verdict_dict(verdicts[0])] if len(verdicts) == 1 else [verdict_dict(v) for v in verdicts]
+    )
+    if len(verdicts) > 1 and judgment.failure is None:
+        failed = sum(1 for v in verdicts if v.failure is not None)
+        if failed:  # the aggregate stands on the others; say how many samples are missing from it
+            line["failed_samples"] = failed
+    line["usage"] = {
+        "prompt_tokens": judgment.usage.prompt_tokens,
+        "completion_tokens": judgment.usage.completion_tokens,
+    }
     return line
 
 
@@ -81,10 +106,10 @@ def both_orders_line(
     line = judgment_line(row_id, forward)
     line.update(winner=winner, failure=failure, resolution=resolution, swap_consistent=consistent)
     line["verdicts_swapped"] = [verdict_dict(v) for v in swapped.verdicts]
-    line["usage"] = [
-        forward.usage.prompt_tokens + swapped.usage.prompt_tokens,
-        forward.usage.completion_tokens + swapped.usage.completion_tokens,
-    ]
+    line["usage"] = {
+        "prompt_tokens": forward.usage.prompt_tokens + swapped.usage.prompt_tokens,
+        "completion_tokens": forward.usage.completion_tokens + swapped.usage.completion_tokens,
+    }
     return line
 
 

@@ -49,6 +49,9 @@ class SummaryAccumulator:
         self.swap_consistent = 0
         self.resolutions: Counter[str] = Counter()
         self.alpha = CoincidenceAccumulator()
+        self.rows_with_failed_samples = 0
+        self.failed_samples: Counter[str] = Counter()
+        self.logprobs_missing: Counter[str] = Counter()
 
     def add(self, line: dict[str, Any]) -> None:
         self.rows += 1
@@ -61,17 +64,15 @@ class SummaryAccumulator:
         field = "score" if absolute else "winner"
         verdicts = line.get("verdicts", ())
         if len(verdicts) == 1:  # the common case, without a list or generator
-            value = verdicts[0].get(field)
+            verdict = verdicts[0]
+            value = verdict.get(field)
             if value is not None:
                 self.sample_distribution[str(value)] += 1
+            if "logprobs_missing" in verdict:
+                self.logprobs_missing[verdict["logprobs_missing"]] += 1
         else:
-            values = [v.get(field) for v in verdicts]
-            self.sample_distribution.update(str(v) for v in values if v is not None)
-            if len(values) > 1:
-                self.alpha.add_unit(values)
-        usage = line.get("usage") or (0, 0)
-        self.tokens_in += usage[0]
-        self.tokens_out += usage[1]
+            self._add_samples(verdicts, field, failure is None)
+        self._add_usage(line.get("usage"))
         agreement = line.get("agreement")
         if agreement is not None:
             self.agreement_sum += agreement
@@ -81,6 +82,25 @@ class SummaryAccumulator:
             if line.get("swap_consistent") is not None:
                 self.swap_checked += 1
                 self.swap_consistent += bool(line["swap_consistent"])
+
+    def _add_samples(self, verdicts: list[dict[str, Any]], field: str, graded: bool) -> None:
+        values = [v.get(field) for v in verdicts]
+        self.sample_distribution.update(str(v) for v in values if v is not None)
+        if len(values) > 1:
+            self.alpha.add_unit(values)
+        failed = [v["failure"] for v in verdicts if v.get("failure") is not None]
+        if failed and graded:  # a failed row is counted as failed; here the aggregate lacks samples
+            self.rows_with_failed_samples += 1
+            self.failed_samples.update(failure_reason(reason) for reason in failed)
+        self.logprobs_missing.update(v["logprobs_missing"] for v in verdicts if "logprobs_missing" in v)
+
+    def _add_usage(self, usage: Any) -> None:
+        if isinstance(usage, dict):
+            self.tokens_in += usage.get("prompt_tokens", 0)
+            self.tokens_out += usage.get("completion_tokens", 0)
+        elif usage:  # files written before usage was labelled: [in, out]
+            self.tokens_in += usage[0]
+            self.tokens_out += usage[1]
 
     def report(self, mode: str, price_per_1k_tokens: float | None) -> dict[str, Any]:
         level: Level = "ordinal" if mode == "absolute" else "nominal"
@@ -99,6 +119,12 @@ class SummaryAccumulator:
             },
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
+            # Graded rows whose aggregate rests on fewer samples than asked for, and why samples failed.
+            "rows_with_failed_samples": self.rows_with_failed_samples,
+            "failed_samples_by_reason": dict(self.failed_samples.most_common()),
+            # Verdicts without the value distribution that --logprobs asked for, by reason.
+            "logprobs_missing": sum(self.logprobs_missing.values()),
+            "logprobs_missing_by_reason": dict(self.logprobs_missing.most_common()),
         }
         if price_per_1k_tokens is not None:
             report["cost"] = (self.tokens_in + self.tokens_out) / 1000 * price_per_1k_tokens
@@ -106,8 +132,11 @@ class SummaryAccumulator:
             report["both_orders"] = {
                 "resolutions": dict(self.resolutions),
                 "swap_checked": self.swap_checked,
-                "swap_consistency": self.swap_consistent / self.swap_checked if self.swap_checked else None,
             }
+            # Top level, where the report reads it (report/load.py).
+            report["swap_consistency"] = (
+                self.swap_consistent / self.swap_checked if self.swap_checked else None
+            )
         return report
 
 

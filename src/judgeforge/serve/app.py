@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from judgeforge.errors import BackendConfigError
 from judgeforge.judge import Judge
 from judgeforge.rubrics import library_rubrics
 from judgeforge.serve.config import KeyChecker, ServeConfig
@@ -101,6 +102,12 @@ def _add_error_handlers(app: FastAPI) -> None:
             problems[0] if len(problems) == 1 else f"{len(problems)} problems: " + "; ".join(problems[:5])
         )
         return reply(422, error_body("invalid_request", message, request.state.request_id, problems))
+
+    @app.exception_handler(BackendConfigError)
+    async def misconfigured(request: Request, exc: BackendConfigError) -> Response:
+        # The judge's backend is set up wrong for every request: say so (with the fix) instead of a bare 500.
+        body = error_body("backend_misconfigured", str(exc), request.state.request_id)
+        return reply(502, body)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -1,9 +1,10 @@
-"""A completion cache in SQLite, keyed by everything that changes a completion.
+"""A completion cache in SQLite, keyed by the exact request.
 
-The key hashes the backend identity (model id, revision or file hash), the template set fingerprint, the
-chat format, the sampling parameters (seed included), the sample index and parse attempt, and the rendered
-prompt text. Entries are written in one transaction per judge call, so a killed run loses at most the call in
-flight. Several processes may share a cache file (WAL mode).
+The key hashes what the backend says it sends (:meth:`Backend.request_context`: model identity, every
+output-affecting option, the sampling knobs with the seed; :meth:`Backend.model_input`: the exact model input
+or request body of each prompt), the sample index and the parse attempt. An option that changes what the
+model sees therefore changes the key; only options declared ``output_neutral`` do not. Several processes may
+share a cache file (WAL mode).
 
 Writes are committed in groups (every ``commit_every`` entries or ``commit_seconds``, and on close): the
 results file, not the cache, is what makes a run resumable, so a kill may lose the last uncommitted
@@ -14,20 +15,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from judgeforge.backends.base import Backend
 from judgeforge.records import Completion, Prompt, TokenLogprob, Usage
 from judgeforge.sampling import SamplingParams
 
 _LOOKUP_CHUNK = 500  # under SQLite's oldest variable limit (999)
 # The table name carries the schema version: a cache file written by another layout is left alone, not
 # misread (its entries are simply not found).
-_TABLE = "completions_v2"
+_TABLE = "completions_v3"
 _COLUMNS = "key, text, prompt_tokens, completion_tokens, finish, logprobs"
+
+
+def default_cache_path() -> Path:
+    """``$JUDGEFORGE_CACHE_DIR/completions.sqlite`` (default ``~/.cache/judgeforge``)."""
+    root = os.environ.get("JUDGEFORGE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "judgeforge"
+    )
+    return Path(root) / "completions.sqlite"
 
 
 class CompletionCache:
@@ -50,18 +61,9 @@ class CompletionCache:
         self._pending = 0
         self._since = time.monotonic()
 
-    def keys(self, context: str, params: SamplingParams, prompts: Sequence[Prompt]) -> list[bytes]:
-        """One key per prompt; ``context`` names the backend identity, template set and chat format."""
-        head = json.dumps(
-            [context, params.payload(), params.sample_index, params.attempt], sort_keys=True, default=str
-        )
-        base = hashlib.blake2b(head.encode(), digest_size=16)
-        keys = []
-        for prompt in prompts:
-            digest = base.copy()
-            digest.update(prompt.text.encode("utf-8", "surrogatepass"))
-            keys.append(digest.digest())
-        return keys
+    def keys(self, backend: Backend, params: SamplingParams, prompts: Sequence[Prompt]) -> list[bytes]:
+        """One key per prompt, from the exact request ``backend`` sends for it."""
+        return request_keys(backend, params, prompts)
 
     def get_many(self, keys: Sequence[bytes]) -> dict[bytes, Completion]:
         found: dict[bytes, Completion] = {}
@@ -97,6 +99,21 @@ class CompletionCache:
     def close(self) -> None:
         self.commit()
         self._db.close()
+
+
+def request_keys(backend: Backend, params: SamplingParams, prompts: Sequence[Prompt]) -> list[bytes]:
+    """16-byte keys of the requests ``backend`` sends for ``prompts`` with ``params`` (see module doc)."""
+    head = json.dumps(
+        [backend.request_context(params), params.sample_index, params.attempt], sort_keys=True, default=str
+    )
+    base = hashlib.blake2b(head.encode(), digest_size=16)
+    keys = []
+    model_input = backend.model_input
+    for prompt in prompts:
+        digest = base.copy()
+        digest.update(model_input(prompt, params).encode("utf-8", "surrogatepass"))
+        keys.append(digest.digest())
+    return keys
 
 
 def _encode(completion: Completion) -> tuple[str, int, int, str | None, str | None]:

@@ -1,18 +1,18 @@
-"""The ``--ray [ADDRESS]`` options of ``judgeforge grade``/``compare`` and what they run.
+"""The ``--ray [ADDRESS]`` options of ``judgeforge grade``/``compare``/``bench`` and what they run.
 
-Kept here so the commands' modules only add the options and branch to :func:`run_ray`; the job itself is
-:func:`judgeforge.distributed.run_grading_on_ray`.
+The commands' modules only add the options and branch to :func:`run_ray`; the job itself is
+:func:`judgeforge.distributed.run_grading_on_ray` (which imports nothing from the CLI).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the commands import this module at start-up: keep it light
     from judgeforge.distributed.ray_grading import RayOptions
     from judgeforge.distributed.spec import JudgeSpec
+    from judgeforge.runner.api import RunReport
     from judgeforge.runner.options import RunOptions
 
 LOCAL = "local"
@@ -71,14 +71,8 @@ def ray_options(args: argparse.Namespace) -> RayOptions:
     )
 
 
-def run_ray(args: argparse.Namespace, options: RunOptions) -> int:
-    """Run a parsed ``grade``/``compare`` command on Ray; the exit codes of a local run."""
-    from judgeforge.cli.grade import _print_summary
+def run_ray(args: argparse.Namespace, options: RunOptions) -> RunReport:
+    """Run a parsed ``grade``/``compare`` command on Ray; the same report as a local run."""
     from judgeforge.distributed.ray_grading import run_grading_on_ray
 
-    report = run_grading_on_ray(args.input, args.output, judge_spec(args), options, ray_options(args))
-    if not args.quiet:
-        _print_summary(report.summary, str(report.errors))
-    elif report.exit_code:
-        print(f"some rows failed or were bad input: see {report.errors}", file=sys.stderr)
-    return report.exit_code
+    return run_grading_on_ray(args.input, args.output, judge_spec(args), options, ray_options(args))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from judgeforge.backends import create_backend
+from judgeforge.backends.cache import CompletionCache
 from judgeforge.prompts import PromptRenderer
 from judgeforge.records import Completion, DirectItem, TokenLogprob, Usage
 from judgeforge.rubrics import load_rubric
-from judgeforge.runner import CompletionCache
 from judgeforge.sampling import SamplingParams
+
+FAKE = create_backend("fake")
 
 
 def _prompt(response: str):  # type: ignore[no-untyped-def]
@@ -25,7 +28,7 @@ def test_round_trip_with_logprobs_and_group_commits(tmp_path: Path) -> None:
         finish_reason="stop",
     )
     cache = CompletionCache(path, commit_every=1000, commit_seconds=3600)
-    [key] = cache.keys("ctx", SamplingParams(), [_prompt("a")])
+    [key] = cache.keys(FAKE, SamplingParams(), [_prompt("a")])
     cache.put_many([(key, completion)])
     assert cache.get_many([key]) == {key: completion}  # visible before the commit
     cache.close()  # commits
@@ -39,16 +42,16 @@ def test_key_depends_on_everything_that_changes_an_output(tmp_path: Path) -> Non
     cache = CompletionCache(tmp_path / "c.sqlite")
     base = SamplingParams(seed=1)
     prompt = _prompt("a")
-    [reference] = cache.keys("ctx", base, [prompt])
+    [reference] = cache.keys(FAKE, base, [prompt])
     variants = [
-        cache.keys("other backend or template set", base, [prompt]),
-        cache.keys("ctx", base.merged({"seed": 2}), [prompt]),
-        cache.keys("ctx", base.merged({"temperature": 0.0}), [prompt]),
-        cache.keys("ctx", base.model_copy(update={"sample_index": 1}), [prompt]),
-        cache.keys("ctx", base.model_copy(update={"attempt": 1}), [prompt]),
-        cache.keys("ctx", base, [_prompt("b")]),
+        cache.keys(create_backend("fake", {"model": "other"}), base, [prompt]),
+        cache.keys(FAKE, base.merged({"seed": 2}), [prompt]),
+        cache.keys(FAKE, base.merged({"temperature": 0.0}), [prompt]),
+        cache.keys(FAKE, base.model_copy(update={"sample_index": 1}), [prompt]),
+        cache.keys(FAKE, base.model_copy(update={"attempt": 1}), [prompt]),
+        cache.keys(FAKE, base, [_prompt("b")]),
     ]
     keys = [reference] + [key for [key] in variants]
     assert len(set(keys)) == len(keys)
-    assert cache.keys("ctx", SamplingParams(seed=1), [prompt]) == [reference]
+    assert cache.keys(FAKE, SamplingParams(seed=1), [prompt]) == [reference]
     cache.close()
