@@ -148,7 +148,7 @@ def start_server(args: argparse.Namespace, key: str, log: IO[bytes]) -> tuple[su
         sock.bind((HOST, 0))
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "judgeforge", "serve", "--host", HOST, "--port", str(port),
-               "--max-concurrency", str(args.max_concurrency),
+               "--max-concurrency", str(args.max_concurrency), "--backend", "fake",
                "--backend-option", f"latency_ms={args.latency_ms}"]  # fmt: skip
     env = {**os.environ, "JUDGEFORGE_API_KEYS": key}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)

@@ -49,7 +49,10 @@ def test_grade_and_compare_examples_with_fake_backend(tmp_path: Path) -> None:
     assert all(row["score"] in (1, 2, 3, 4, 5) and row["verdicts"][0]["feedback"] for row in rows)
     out = tmp_path / "compared.jsonl"
     assert (
-        run_cli("compare", "examples/pairs.jsonl", "-o", str(out), cache=tmp_path / "cache").returncode == 0
+        run_cli(
+            "compare", "examples/pairs.jsonl", "-o", str(out), "--backend", "fake", cache=tmp_path / "cache"
+        ).returncode
+        == 0
     )
     assert [row["winner"] for row in read_jsonl(out)] == ["B", "A"]
 
@@ -92,12 +95,19 @@ def test_demo_grades_with_a_committed_toy_judge(tmp_path: Path) -> None:
 def test_grade_applies_a_preset_unless_options_are_explicit(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     result = run_cli("grade", "examples/direct.jsonl", "-o", str(tmp_path / "a.jsonl"), "--preset", "m-prometheus-7b",
-                     cache=cache)  # fmt: skip
+                     "--backend", "fake", cache=cache)  # fmt: skip
     assert result.returncode == 2 and "needs a tokenizer" in result.stderr  # the preset chose 'tokenizer'
     result = run_cli("grade", "examples/direct.jsonl", "-o", str(tmp_path / "b.jsonl"), "--preset", "m-prometheus-7b",
-                     "--chat-format", "none", "--quiet", cache=cache)  # fmt: skip
+                     "--chat-format", "none", "--quiet", "--backend", "fake", cache=cache)  # fmt: skip
     assert result.returncode == 0, result.stderr
     result = run_cli(
-        "grade", "examples/direct.jsonl", "-o", str(tmp_path / "c.jsonl"), "--logprobs", cache=cache
+        "grade",
+        "examples/direct.jsonl",
+        "-o",
+        str(tmp_path / "c.jsonl"),
+        "--logprobs",
+        "--backend",
+        "fake",
+        cache=cache,
     )
     assert result.returncode == 2 and "gives no token logprobs" in result.stderr

@@ -158,6 +158,8 @@ def test_cli_builds_and_exports_a_dataset_dict(tmp_path: Path, capsys: pytest.Ca
         [
             "build-preferences",
             str(source),
+            "--teacher-backend",
+            "fake",
             "-o",
             str(out),
             "--seed",

@@ -28,7 +28,18 @@ def cli(*args: str) -> None:
 @pytest.fixture(scope="module")
 def grading_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("grading") / "graded.jsonl"
-    cli("grade", "examples/direct.jsonl", "-o", str(out), "--samples", "3", "--quiet", "--no-cache")
+    cli(
+        "grade",
+        "examples/direct.jsonl",
+        "-o",
+        str(out),
+        "--samples",
+        "3",
+        "--quiet",
+        "--no-cache",
+        "--backend",
+        "fake",
+    )
     return out
 
 
@@ -184,7 +195,17 @@ def test_report_in_headless_chromium(kind: str, grading_run: Path, bench_run: Pa
 
 def test_report_flag_on_grade_bench_and_merge_sweep(tmp_path: Path, bench_run: Path) -> None:
     out = tmp_path / "g.jsonl"
-    cli("grade", "examples/direct.jsonl", "-o", str(out), "--quiet", "--no-cache", "--report")
+    cli(
+        "grade",
+        "examples/direct.jsonl",
+        "-o",
+        str(out),
+        "--quiet",
+        "--no-cache",
+        "--report",
+        "--backend",
+        "fake",
+    )
     assert "<svg" in out.with_suffix(".html").read_text()
     assert main(["bench", "score", str(bench_run)]) == 0  # re-score, then report via bench's own flag
     bench_out = tmp_path / "bench"

@@ -17,7 +17,17 @@ from judgeforge.runner import RunOptions, read_rows, run_grading
 def test_flaky_backend_2000_rows_all_graded(tmp_path: Path, cli_env: dict[str, str]) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", [good_row(i) for i in range(2000)])
     out = tmp_path / "out.jsonl"
-    args = ["grade", str(source), "-o", str(out), "--backend-option", "fail_rate=0.3", "--quiet"]
+    args = [
+        "grade",
+        str(source),
+        "-o",
+        str(out),
+        "--backend",
+        "fake",
+        "--backend-option",
+        "fail_rate=0.3",
+        "--quiet",
+    ]
     done = run_cli(*args, "--retry-backoff", "0.001", "--batch-size", "16", env=cli_env)
     assert done.returncode == 0, done.stderr
     lines = read_lines(out)

@@ -32,7 +32,9 @@ def test_200k_rows_peak_rss_under_300_mb(tmp_path: Path, cli_env: dict[str, str]
             }
             handle.write(json.dumps(row) + "\n")
     out = tmp_path / "out.jsonl"
-    command = cli_command("grade", str(source), "-o", str(out), "--rubric", "helpfulness")
+    command = cli_command(
+        "grade", str(source), "-o", str(out), "--rubric", "helpfulness", "--backend", "fake"
+    )
     command += ["--no-cache", "--batch-size", "256", "--quiet"]
     done = subprocess.run(
         [sys.executable, "-c", MEASURE, *command], env=cli_env, capture_output=True, text=True, timeout=900

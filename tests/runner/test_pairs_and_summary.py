@@ -41,7 +41,7 @@ def test_both_orders_exposes_position_bias(tmp_path: Path, policy: str, winner: 
     lines = read_lines(report.output)
     assert {line["winner"] for line in lines} == {winner}
     assert all(line["swap_consistent"] is False and line["resolution"] == policy for line in lines)
-    assert report.summary["both_orders"]["swap_consistency"] == 0.0
+    assert report.summary["swap_consistency"] == 0.0
     assert report.summary["tokens_in"] == 5 * 2 * 10  # both orders are counted
 
 
@@ -56,7 +56,7 @@ def test_both_orders_with_the_fake_judge_maps_the_swapped_verdict_back(tmp_path:
         assert line["swap_consistent"] == (forward == swapped)
         assert line["winner"] == (forward if forward == swapped else "tie")
     consistent = sum(line["swap_consistent"] for line in lines) / len(lines)
-    assert report.summary["both_orders"]["swap_consistency"] == pytest.approx(consistent)
+    assert report.summary["swap_consistency"] == pytest.approx(consistent)
     assert 0.5 < consistent < 1.0  # the fake judge flips ~10% of its verdicts per order
 
 
@@ -105,20 +105,37 @@ def test_samples_aggregate_agreement_and_alpha(tmp_path: Path, method: str) -> N
 def test_manifest_summary_and_cli_exit_codes(tmp_path: Path, cli_env: dict[str, str]) -> None:
     clean = write_jsonl(tmp_path / "clean.jsonl", [good_row(i) for i in range(5)])
     out = tmp_path / "out.jsonl"
-    done = run_cli("grade", str(clean), "-o", str(out), "--sampling", "seed=7", env=cli_env)
+    done = run_cli(
+        "grade", str(clean), "-o", str(out), "--sampling", "seed=7", "--backend", "fake", env=cli_env
+    )
     assert done.returncode == 0, done.stderr
     assert "\x1b[" not in done.stderr  # no progress bar when stderr is not a terminal
     manifest = json.loads((tmp_path / "out.manifest.json").read_text())
-    assert manifest["backend"] == {"backend": "fake", "model": "fake-judge", "revision": "1"}
-    assert manifest["template_set"] == "prometheus2" and len(manifest["template_fingerprint"]) == 16
-    assert manifest["seed"] == 7 and manifest["sampling"]["seed"] == 7
+    assert manifest["identity"] == {"backend": "fake", "model": "fake-judge", "revision": "1"}
+    judge = manifest["judge"]
+    assert judge["backend"] == "fake" and judge["backend_options"]["model"] == "fake-judge"
+    assert judge["template_set"] == "prometheus2" and len(judge["template_fingerprint"]) == 16
+    assert judge["sampling"]["seed"] == 7 and len(manifest["settings_hash"]) == 16
     assert manifest["start"] and manifest["end"] and "pydantic" in manifest["versions"]
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["rows"] == 5 and sum(summary["distribution"].values()) == 5
     assert summary["this_run"]["items_per_s"] > 0
     dirty = write_jsonl(tmp_path / "dirty.jsonl", [good_row(0), "not json"])
     assert (
-        run_cli("grade", str(dirty), "-o", str(tmp_path / "d.jsonl"), "--quiet", env=cli_env).returncode == 1
+        run_cli(
+            "grade", str(dirty), "-o", str(tmp_path / "d.jsonl"), "--quiet", "--backend", "fake", env=cli_env
+        ).returncode
+        == 1
     )
-    usage = run_cli("grade", str(clean), "-o", str(tmp_path / "e.jsonl"), "--map", "oops", env=cli_env)
+    usage = run_cli(
+        "grade",
+        str(clean),
+        "-o",
+        str(tmp_path / "e.jsonl"),
+        "--map",
+        "oops",
+        "--backend",
+        "fake",
+        env=cli_env,
+    )
     assert usage.returncode == 2 and "--map" in usage.stderr

@@ -18,7 +18,17 @@ from judgeforge.runner import RetryPolicy, RunOptions, run_grading
 from judgeforge.runner.output import repair_tail
 
 ROWS = 1200
-SLOW = ("--backend-option", "latency_ms=3", "--batch-size", "4", "--concurrency", "2", "--quiet")
+SLOW = (
+    "--backend",
+    "fake",
+    "--backend-option",
+    "latency_ms=3",
+    "--batch-size",
+    "4",
+    "--concurrency",
+    "2",
+    "--quiet",
+)
 
 
 def _count_lines(path: Path) -> int:
@@ -132,7 +142,7 @@ def test_failed_rows_are_kept_then_regraded_with_retry_failed(tmp_path: Path) ->
     broken = Judge("fake", backend_options={"fail_rate": 1.0}, max_attempts=1)
     options = RunOptions(use_cache=False, batch_size=8)
     first = run_grading(
-        source, out, broken, options.model_copy(update={"retry": RetryPolicy(retries=1, backoff_s=0)})
+        source, out, broken, options.model_copy(update={"retry": RetryPolicy(max_retries=1, initial_delay=0)})
     )
     assert first.exit_code == 1
     assert first.summary["failures_by_reason"] == {"backend error": 30}

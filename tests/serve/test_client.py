@@ -136,6 +136,8 @@ def test_cli_serve_runs_the_real_command(tmp_path) -> None:
         str(port),
         "--api-keys-file",
         str(keys),
+        "--backend",
+        "fake",
         "--backend-option",
         "latency_ms=1",
         "--max-items",
@@ -162,7 +164,7 @@ def test_cli_serve_runs_the_real_command(tmp_path) -> None:
 def test_cli_serve_refuses_to_start_without_keys() -> None:
     env = {**os.environ, "JUDGEFORGE_API_KEYS": ""}
     done = subprocess.run(
-        [sys.executable, "-m", "judgeforge", "serve", "--port", "1"],
+        [sys.executable, "-m", "judgeforge", "serve", "--port", "1", "--backend", "fake"],
         env=env,
         capture_output=True,
         text=True,
@@ -170,7 +172,7 @@ def test_cli_serve_refuses_to_start_without_keys() -> None:
     )
     assert done.returncode == 2 and "no API keys" in done.stderr
     short = subprocess.run(
-        [sys.executable, "-m", "judgeforge", "serve", "--port", "1"],
+        [sys.executable, "-m", "judgeforge", "serve", "--port", "1", "--backend", "fake"],
         env={**env, "JUDGEFORGE_API_KEYS": "short"},
         capture_output=True,
         text=True,

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+INTERRUPTED = "interrupted: finished pairs are saved in {output}; run the same command again to resume"
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -17,7 +19,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-o", "--output", required=True, help="Preference Collection JSONL (appended; resumable)"
     )
-    parser.add_argument("--teacher-backend", default="fake", help="backend of the teacher LM")
+    parser.add_argument(
+        "--teacher-backend",
+        default=None,
+        help="backend of the teacher LM, no default (fake: canned feedback, for a dry run only)",
+    )
     parser.add_argument("--teacher-backend-option", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--template-set", default="prometheus2", help="wording of the training prompts")
     parser.add_argument("--seed", type=int, default=0, help="seed of the A/B assignment and the teacher")
@@ -31,14 +37,16 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--export-dataset", default=None, metavar="DIR", help="also save a DatasetDict here")
     parser.add_argument("--test-size", type=float, default=0.1, help="test share of the exported split")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, interrupted=INTERRUPTED)
 
 
 def run(args: argparse.Namespace) -> int:
     from judgeforge.backends import create_backend, parse_option_pairs
+    from judgeforge.cli.common import required_backend
     from judgeforge.data.preferences import build_preferences, export_dataset
 
-    teacher = create_backend(args.teacher_backend, parse_option_pairs(args.teacher_backend_option))
+    name = required_backend(args, "teacher-backend")
+    teacher = create_backend(name, parse_option_pairs(args.teacher_backend_option))
     summary = build_preferences(
         args.feedback,
         args.output,

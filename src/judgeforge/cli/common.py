@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from judgeforge.errors import InputError
+from judgeforge.errors import ConfigError, InputError
 
 
 class _Default(str):
@@ -36,8 +36,16 @@ def add_prompt_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+BACKEND_EXAMPLE = "openai_compat --{flag}-option base_url=http://127.0.0.1:8000/v1 --{flag}-option model=NAME"
+
+
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backend", default="fake", help="backend name (default: fake)")
+    parser.add_argument(
+        "--backend",
+        default=None,
+        help="backend name, no default: openai_compat, openai_pool, transformers, llama_cpp, vllm "
+        "(fake: canned verdicts, for a dry run)",
+    )
     parser.add_argument(
         "--backend-option",
         action="append",
@@ -62,6 +70,16 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="different, faster protocol: no feedback; read the verdict distribution after a forced [RESULT]",
     )
+
+
+def required_backend(args: argparse.Namespace, flag: str = "backend") -> str:
+    """The backend named with ``--<flag>``: there is no default, so canned ``fake`` output never lands in
+    results or training data unasked."""
+    name = getattr(args, flag.replace("-", "_"), None)
+    if not name:
+        example = BACKEND_EXAMPLE.format(flag=flag)
+        raise ConfigError(f"--{flag} is required (e.g. --{flag} {example}; --{flag} fake for a dry run)")
+    return str(name)
 
 
 def prompt_settings(args: argparse.Namespace) -> tuple[str, str]:
@@ -143,8 +161,10 @@ def _parse_lines(handle: IO[str]) -> Iterator[tuple[int, Any]]:
 
 
 def open_output(path: str | None) -> IO[str]:
+    """stdout for None or ``-``; else the file, its folder created if missing."""
     if path is None or path == "-":
         return sys.stdout
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     return Path(path).open("w", encoding="utf-8")
 
 

@@ -12,8 +12,9 @@ import json
 import sys
 from typing import Any
 
+from judgeforge.cli._interrupts import RESUMABLE
 from judgeforge.cli.common import add_backend_options, add_prompt_options, add_report_option
-from judgeforge.distributed.cli import add_ray_options
+from judgeforge.cli.ray_options import add_ray_options
 
 
 def register(subparsers: Any) -> None:
@@ -47,15 +48,16 @@ def register(subparsers: Any) -> None:
         add_backend_options(parser)
         add_ray_options(parser)
         add_report_option(parser)
-        parser.set_defaults(func=run, mode=mode)
+        parser.set_defaults(func=run, mode=mode, interrupted=RESUMABLE)
 
 
 def run(args: argparse.Namespace) -> int:
-    from judgeforge.cli.common import judge_options, write_report_if_asked
+    from judgeforge.cli.common import judge_options, required_backend, write_report_if_asked
     from judgeforge.judge import Judge
     from judgeforge.rubrics import load_rubric
     from judgeforge.runner import RetryPolicy, RunOptions, run_grading
 
+    required_backend(args)
     options = RunOptions(
         mode=args.mode,
         rubric=load_rubric(args.rubric) if args.rubric else None,
@@ -67,29 +69,32 @@ def run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         cache=args.cache,
         retry_failed=args.retry_failed,
-        retry=RetryPolicy(retries=args.retries, backoff_s=args.retry_backoff),
+        retry=RetryPolicy(max_retries=args.retries, initial_delay=args.retry_backoff),
         both_orders=getattr(args, "both_orders", False),
         order_policy=getattr(args, "order_policy", "tie"),
         price_per_1k_tokens=args.price_per_1k_tokens,
         progress=not args.quiet and sys.stderr.isatty(),
     )
     if args.ray is not None:  # each Ray actor builds its own judge (and model) from the options
-        from judgeforge.distributed.cli import run_ray
+        from judgeforge.cli.ray_options import run_ray
 
-        return run_ray(args, options)
-    judge = Judge(
-        args.backend,
-        **judge_options(args),
-        max_attempts=args.max_attempts,
-        samples=args.samples,
-        aggregate=args.aggregate,
-    )
-    # Everything imported so far lives for the whole run: keeping it out of the cyclic GC's scans saves
-    # ~25% CPU on fast backends (measured by benchmarks/runner_overhead.py).
-    gc.freeze()
-    report = run_grading(args.input, args.output, judge, options)
+        report = run_ray(args, options)
+    else:
+        judge = Judge(
+            args.backend,
+            **judge_options(args),
+            max_attempts=args.max_attempts,
+            samples=args.samples,
+            aggregate=args.aggregate,
+        )
+        # Everything imported so far lives for the whole run: keeping it out of the cyclic GC's scans
+        # saves ~25% CPU on fast backends (measured by benchmarks/runner_overhead.py).
+        gc.freeze()
+        report = run_grading(args.input, args.output, judge, options)
     if not args.quiet:
         _print_summary(report.summary, str(report.errors))
+    elif report.exit_code:
+        print(f"some rows failed or were bad input: see {report.errors}", file=sys.stderr)
     write_report_if_asked(args, report.output, report.output.with_suffix(".html"))
     return report.exit_code
 

@@ -1,6 +1,7 @@
 """The ``judgeforge`` command line: thin; each command parses options and calls one library function.
 
 Commands are discovered: every module of this package that defines ``register(subparsers)`` adds its own.
+Ctrl-C (exit 130) and SIGTERM (exit 143) stop any command with one line on stderr (see ``_interrupts``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+from judgeforge.cli._interrupts import interrupted_message, sigterm_as_interrupt
 from judgeforge.errors import JudgeforgeError
 
 
@@ -36,13 +38,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    try:
-        return int(args.func(args))
-    except JudgeforgeError as exc:
-        print(f"judgeforge {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 0
+    with sigterm_as_interrupt() as received:
+        try:
+            return int(args.func(args))
+        except JudgeforgeError as exc:
+            print(f"judgeforge {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        except BrokenPipeError:
+            return 0
+        except KeyboardInterrupt:
+            print(f"judgeforge {args.command}: {interrupted_message(args)}", file=sys.stderr)
+            return received.exit_code
 
 
 if __name__ == "__main__":

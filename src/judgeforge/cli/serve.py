@@ -34,15 +34,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--max-attempts", type=int, default=3, help="regenerations on a parse failure")
     add_prompt_options(parser)
     add_backend_options(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, interrupted="stopped")
 
 
 def run(args: argparse.Namespace) -> int:
+    from judgeforge.cli.common import required_backend
     from judgeforge.errors import ConfigError
     from judgeforge.judge import Judge
     from judgeforge.serve import KeyChecker, ServeConfig, load_api_keys
     from judgeforge.serve.run import serve
 
+    required_backend(args)
     keys = load_api_keys(args.api_keys_file)
     if not keys and not args.insecure_no_auth:
         raise ConfigError(

@@ -26,5 +26,6 @@ def build_report(
 
         write_pngs(data, png_dir)
     if markdown is not None:
+        Path(markdown).parent.mkdir(parents=True, exist_ok=True)
         Path(markdown).write_text(render_markdown(data), encoding="utf-8")
     return out
