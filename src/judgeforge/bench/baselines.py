@@ -87,7 +87,8 @@ class SignalJudge(BenchJudge):
         return verdicts
 
     def describe(self) -> dict[str, Any]:
-        return {"label": self.label, "cut_points": self.cut_points}
+        signal = getattr(self.signal, "__name__", type(self.signal).__name__)
+        return {"label": self.label, "signal": signal, "cut_points": self.cut_points}
 
 
 def length_signal(responses: Sequence[str], targets: Sequence[str]) -> list[float]:

@@ -2,13 +2,15 @@
 
 Layout of an output folder::
 
-    DIR/manifest.json                       judges, benchmarks, modes, runs, seed
+    DIR/manifest.json                       judges (all runs so far), benchmarks, modes, runs, seed
+    DIR/results/<judge>/judge.json          the judge that made these results and its settings hash
     DIR/results/<judge>/<benchmark>/<mode>.jsonl   one row per item, appended chunk by chunk
     DIR/summary.json                        metrics per judge, benchmark and mode
     DIR/report.md                           the same as markdown tables, judges side by side
 
-A rerun into the same folder skips items whose rows are already there (resume); ``score_dir`` recomputes
-every metric from the result files alone, without a model.
+A rerun into the same folder skips items whose rows are already there (resume) if the judge under that
+label has the same settings, and is refused otherwise (:mod:`judgeforge.bench.provenance`); ``score_dir``
+recomputes every metric from the result files alone, without a model.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from judgeforge.bench.items import DirectBenchItem, PairBenchItem, assign_sides,
 from judgeforge.bench.judges import BenchJudge
 from judgeforge.bench.loaders import iter_lines
 from judgeforge.bench.modes import MODE_KINDS, ModeConfig, modes
+from judgeforge.bench.provenance import check_judge_folder, judge_record, merge_manifest, write_judge_record
 from judgeforge.bench.registry import BenchItem, benchmarks
 from judgeforge.bench.report import markdown_report
 from judgeforge.bench.scoring import cross_mode, score_mode
@@ -38,8 +41,12 @@ def safe_name(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_") or "judge"
 
 
+def judge_dir(out_dir: Path, judge: str) -> Path:
+    return out_dir / "results" / safe_name(judge)
+
+
 def result_path(out_dir: Path, judge: str, benchmark: str, mode: str) -> Path:
-    return out_dir / "results" / safe_name(judge) / benchmark / f"{mode}.jsonl"
+    return judge_dir(out_dir, judge) / benchmark / f"{mode}.jsonl"
 
 
 def modes_for(kind: str, requested: Sequence[str] | None) -> list[str]:
@@ -104,21 +111,27 @@ def run_bench(
     labels = [judge.label for judge in judges]
     if len(set(map(safe_name, labels))) != len(labels):
         raise ConfigError(f"judge labels must be distinct, got {labels}; set label=... on the judge spec")
+    records = [judge_record(judge) for judge in judges]
+    for judge, record in zip(judges, records):
+        check_judge_folder(judge_dir(out, judge.label), record)
     loaded = {}
     for name in names:
         spec = benchmarks.get(name)
         items = spec.load((paths or {}).get(name))
         loaded[name] = (spec.kind, items[:limit] if limit is not None else items)
     out.mkdir(parents=True, exist_ok=True)
+    for judge, record in zip(judges, records):
+        write_judge_record(judge_dir(out, judge.label), record)
     manifest = {
         "benchmarks": list(names),
-        "judges": [judge.describe() for judge in judges],
+        "judges": [{**record["judge"], "settings_hash": record["settings_hash"]} for record in records],
         "modes": list(requested_modes or []),
         "runs": config.runs,
         "seed": config.seed,
         "tie_retries": config.tie_retries,
         "limit": limit,
     }
+    manifest = merge_manifest(out / "manifest.json", manifest)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
 
     async def drive() -> None:

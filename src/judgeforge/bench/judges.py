@@ -8,6 +8,8 @@ in :mod:`judgeforge.bench.baselines` need no LM. All are registered in :data:`ju
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -37,6 +39,28 @@ class BenchJudge(ABC):
         """What identifies this judge in a manifest."""
         return {"label": self.label}
 
+    def settings(self) -> dict[str, Any]:
+        """Everything that changes this judge's outputs (not its label): results made with other settings
+        must not be mixed with its own. By default the judge's class and its :meth:`describe`."""
+        described = {key: value for key, value in self.describe().items() if key != "label"}
+        return {"judge": type(self).__name__, **described}
+
+    def settings_hash(self) -> str:
+        """A short hash of :meth:`settings`: equal hashes, interchangeable results."""
+        return settings_hash(self.settings())
+
+
+def settings_hash(settings: Mapping[str, Any]) -> str:
+    blob = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def lm_settings(judge: Any) -> dict[str, Any]:
+    """What changes a :class:`~judgeforge.judge.Judge`'s outputs: :meth:`Judge.settings` (backend and its
+    output-affecting options, template set and fingerprint, chat format, sampling, logprob protocol) plus
+    the model's identity (model, revision), which those leave out. ``max_attempts`` is in neither."""
+    return {**judge.settings(), "identity": judge.backend.identity()}
+
 
 class LMJudge(BenchJudge):
     """A language-model judge: the project's :class:`~judgeforge.judge.Judge` with per-call seeds."""
@@ -62,14 +86,23 @@ class LMJudge(BenchJudge):
 
     def describe(self) -> dict[str, Any]:
         renderer = self.judge.renderer
+        identity = self.judge.backend.identity()
         return {
             "label": self.label,
-            "backend": self.judge.backend.identity(),
+            "backend": self.judge.backend.name,
+            "model": identity.get("model"),
+            "revision": identity.get("revision", "unknown"),  # HTTP servers do not report one
+            "identity": identity,
             "template_set": renderer.template_set.name,
             "template_fingerprint": renderer.template_set.fingerprint(),
             "chat_format": renderer.chat_format_name,
             "sampling": self.judge.sampling.payload(),
+            "logprobs": bool(self.judge.logprobs),
+            "score_only": bool(self.judge.score_only),
         }
+
+    def settings(self) -> dict[str, Any]:
+        return lm_settings(self.judge)
 
 
 JudgeFactory = Callable[[Mapping[str, Any]], BenchJudge]

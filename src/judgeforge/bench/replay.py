@@ -7,6 +7,8 @@ output would be. This measures the gold annotator's own inter-run reliability wi
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,6 +48,10 @@ class GoldFeedbackJudge(BenchJudge):
 
     async def compare(self, items: Sequence[PairItem], runs: int, seed: int) -> list[tuple[Verdict, ...]]:
         return [(Verdict(failure="gold-feedback replays direct assessment only"),) * runs for _ in items]
+
+    def describe(self) -> dict[str, Any]:
+        blob = json.dumps(self.outputs, sort_keys=True, ensure_ascii=False)
+        return {"label": self.label, "outputs": hashlib.sha256(blob.encode()).hexdigest()[:16]}
 
 
 def gold_feedback_judge(options: Mapping[str, Any]) -> BenchJudge:

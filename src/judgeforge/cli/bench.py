@@ -18,7 +18,7 @@ from judgeforge.cli.common import (
     add_report_option,
     write_report_if_asked,
 )
-from judgeforge.distributed.cli import add_ray_options
+from judgeforge.cli.ray_options import add_ray_options
 
 
 def register(subparsers: Any) -> None:
@@ -86,7 +86,7 @@ def _lm_options(args: argparse.Namespace) -> dict[str, Any]:
 
     options = judge_options(args)
     if args.ray is not None:  # the LM judge's generation on Ray actors, each holding its own backend
-        from judgeforge.distributed.cli import LOCAL
+        from judgeforge.cli.ray_options import LOCAL
 
         options["backend_options"] = {
             "backend": args.backend,
