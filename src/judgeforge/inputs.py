@@ -47,9 +47,9 @@ def item_from_row(
     item_id = _optional_text(row, "id", record, allow_number=True)
     common = {
         "id": item_id,
-        "instruction": _text(row, "instruction", record),
+        "instruction": _text(row, "instruction", record, non_empty=True),
         "rubric": _rubric(row, record, rubric),
-        "reference_answer": _optional_text(row, "reference_answer", record),
+        "reference_answer": _optional_text(row, "reference_answer", record, non_empty=True),
     }
     # trusted(): every field was type-checked just above (the rubric is a Rubric record already), with
     # messages naming the row and field; this runs once per input row.
@@ -75,7 +75,7 @@ def _text(row: Mapping[str, Any], field: str, record: object, *, non_empty: bool
 
 
 def _optional_text(
-    row: Mapping[str, Any], field: str, record: object, *, allow_number: bool = False
+    row: Mapping[str, Any], field: str, record: object, *, allow_number: bool = False, non_empty: bool = False
 ) -> str | None:
     value = row.get(field)
     if value is None:
@@ -84,6 +84,8 @@ def _optional_text(
         return str(value)
     if not isinstance(value, str):
         raise InputError(f"must be a string, got {type(value).__name__}", record=record, field=field)
+    if non_empty and (not value or value.isspace()):
+        raise InputError("must not be empty (omit it for no reference)", record=record, field=field)
     return value
 
 

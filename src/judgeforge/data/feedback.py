@@ -48,12 +48,14 @@ def row_problems(row: Mapping[str, Any]) -> list[tuple[str, str]]:
             problems.append((column, "missing required column"))
         elif not isinstance(value, str):
             problems.append((column, f"must be a string, got {type(value).__name__}"))
-        elif column in ("orig_instruction", "orig_response", "orig_criteria") and not value.strip():
+        elif not value or value.isspace():
             problems.append((column, "must not be empty"))
     for column in ("orig_reference_answer", "instruction", "output"):
         value = row.get(column)
         if value is not None and not isinstance(value, str):
             problems.append((column, f"must be a string, got {type(value).__name__}"))
+        elif column == "orig_reference_answer" and value is not None and (not value or value.isspace()):
+            problems.append((column, "must not be empty (omit it for no reference)"))
     if _score(row.get("orig_score")) is None:
         problems.append(("orig_score", f"must be an integer 1..5, got {row.get('orig_score')!r}"))
     return problems

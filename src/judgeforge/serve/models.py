@@ -9,18 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from judgeforge.records import Judgment, Rubric, Winner
+from judgeforge.records import Judgment, NonBlank, Rubric, Winner
 
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty or blank")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_not_blank)]
+Text = NonBlank
 # A library rubric name (GET /v1/rubrics) or a full rubric object; never a file path on the server.
 RubricName = Annotated[str, Field(min_length=1, max_length=200)]
 RubricSpec = Annotated[
@@ -40,7 +33,7 @@ class GradeItem(Body):
     instruction: Text
     response: Text
     rubric: RubricSpec | None = None
-    reference_answer: str | None = None
+    reference_answer: Text | None = None
 
 
 class CompareItem(Body):
@@ -51,7 +44,7 @@ class CompareItem(Body):
     response_a: Text
     response_b: Text
     rubric: RubricSpec | None = None
-    reference_answer: str | None = None
+    reference_answer: Text | None = None
 
 
 class GradeBatch(Body):
@@ -88,6 +81,7 @@ class VerdictOut(Body):
     probabilities: dict[str, float] | None = None
     expected_score: float | None = None
     attempts: int = 1
+    logprobs_missing: str | None = None  # logprobs were asked for and none could be read (why)
 
 
 class UsageOut(Body):

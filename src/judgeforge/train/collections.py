@@ -80,11 +80,14 @@ def preference_item(row: Mapping[str, Any], record: object) -> PairItem:
         f"score{level}_description": _optional_text(row, f"orig_score{level}_description", record) or ""
         for level in SCORE_LEVELS
     }
+    # trusted(): pairwise prompts show the criterion only, so blank level descriptions are allowed here;
+    # the criterion is checked by _text.
+    rubric = Rubric.trusted(criteria=_text(row, "orig_criteria", record), **descriptions)
     return PairItem(
         instruction=_text(row, "orig_instruction", record),
         response_a=_text(row, "orig_response_A", record),
         response_b=_text(row, "orig_response_B", record),
-        rubric=Rubric(criteria=_text(row, "orig_criteria", record), **descriptions),
+        rubric=rubric,
         reference_answer=_optional_text(row, "orig_reference_answer", record),
     )
 
@@ -119,6 +122,8 @@ def _text(row: Mapping[str, Any], field: str, record: object) -> str:
         raise InputError("missing required column", record=record, field=field)
     if not isinstance(value, str):
         raise InputError(f"must be a string, got {type(value).__name__}", record=record, field=field)
+    if not value or value.isspace():
+        raise InputError("must not be empty", record=record, field=field)
     return value
 
 
@@ -128,4 +133,6 @@ def _optional_text(row: Mapping[str, Any], field: str, record: object) -> str | 
         return None
     if not isinstance(value, str):
         raise InputError(f"must be a string, got {type(value).__name__}", record=record, field=field)
+    if field == "orig_reference_answer" and (not value or value.isspace()):
+        raise InputError("must not be empty (omit it for no reference)", record=record, field=field)
     return value
