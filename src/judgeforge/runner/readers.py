@@ -79,8 +79,13 @@ def read_tsv_rows(source: str, split: str = "") -> Iterator[RawRow]:
 def _read_delimited(source: str, delimiter: str) -> Iterator[RawRow]:
     with Path(source).open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.DictReader(handle, delimiter=delimiter)
+        reader.fieldnames  # noqa: B018 - reads the header, so line_num ends where the first record starts
+        previous_end = reader.line_num
         for index, record in enumerate(reader):
-            yield _csv_row(index, reader.line_num, record)
+            # A record that spans several physical lines (a quoted cell with a line break) is reported at
+            # its first line.
+            yield _csv_row(index, previous_end + 1, record)
+            previous_end = reader.line_num
 
 
 def _csv_row(index: int, line: int, record: dict[Any, Any]) -> RawRow:
