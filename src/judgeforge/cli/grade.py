@@ -27,6 +27,11 @@ def register(subparsers: Any) -> None:
         parser.add_argument("-o", "--output", required=True, help="results JSONL (appended; resumable)")
         parser.add_argument("--rubric", default=None, help="rubric for rows without one (name or file)")
         parser.add_argument("--map", action="append", default=[], metavar="OURS=THEIRS", help="field mapping")
+        parser.add_argument(
+            "--strict-columns",
+            action="store_true",
+            help="a column the run does not use makes its row a bad row (default: only likely typos warn)",
+        )
         parser.add_argument("--input-format", default="auto", help="auto|jsonl|csv|tsv|parquet|hf")
         parser.add_argument("--split", default="train", help="dataset split (hf input)")
         parser.add_argument("--samples", type=int, default=1, help="verdicts per item")
@@ -74,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         order_policy=getattr(args, "order_policy", "tie"),
         price_per_1k_tokens=args.price_per_1k_tokens,
         progress=not args.quiet and sys.stderr.isatty(),
+        strict_columns=args.strict_columns,
     )
     if args.ray is not None:  # each Ray actor builds its own judge (and model) from the options
         from judgeforge.cli.ray_options import run_ray

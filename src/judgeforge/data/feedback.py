@@ -14,11 +14,13 @@ from typing import Any
 
 from pydantic import Field
 
+from judgeforge.columns import ColumnCheck
 from judgeforge.errors import InputError
 from judgeforge.records import SCORE_LEVELS, Record, Rubric
 
 RUBRIC_COLUMNS = ("orig_criteria", *(f"orig_score{level}_description" for level in SCORE_LEVELS))
 REQUIRED_TEXT_COLUMNS = ("orig_instruction", "orig_response", "orig_feedback", *RUBRIC_COLUMNS)
+KNOWN_COLUMNS = (*REQUIRED_TEXT_COLUMNS, "orig_score", "orig_reference_answer", "instruction", "output")
 
 
 class FeedbackRecord(Record):
@@ -132,10 +134,13 @@ def load_feedback_collection(
 ) -> tuple[list[FeedbackRecord], list[InputError]]:
     """All valid records and one error per bad row (bad rows never stop the load)."""
     records, errors = [], []
+    columns = ColumnCheck(KNOWN_COLUMNS, where="Feedback Collection")
     for number, row in enumerate(iter_rows(source, split)):
         if isinstance(row, dict) and "__invalid__" in row:
             errors.append(InputError(row["__invalid__"], record=f"row {number}"))
             continue
+        if isinstance(row, Mapping):
+            columns.check(row)
         try:
             records.append(feedback_record(row, number))
         except InputError as exc:

@@ -32,7 +32,9 @@ def spool_pending(
     source: str | Path, options: RunOptions, skip: set[str], spool: Path, errors: LineWriter
 ) -> SpoolCounts:
     """Write the valid, unfinished rows of ``source`` to ``spool``; bad rows go to ``errors``."""
-    checker = RowChecker(options.mode, options.rubric, options.field_map)
+    checker = RowChecker(
+        options.mode, options.rubric, options.field_map, strict_columns=options.strict_columns
+    )
     counts = SpoolCounts()
     seen: set[str] = set()
     with spool.open("w", encoding="utf-8") as out:

@@ -61,7 +61,9 @@ class Engine:
         self.summary = summary
         self.skip = skip
         self.progress = progress
-        self.checker = RowChecker(options.mode, options.rubric, options.field_map)
+        self.checker = RowChecker(
+            options.mode, options.rubric, options.field_map, strict_columns=options.strict_columns
+        )
         self.both_orders = options.both_orders and options.mode == "relative"
         self.counters = Counters()
         self._seen: set[str] = set()

@@ -23,6 +23,8 @@ class RunOptions(BaseModel):
     ``batch_size`` rows go to the judge in one call; up to ``concurrency`` calls are in flight.
     ``cache`` is the completion cache file (None: the default location; ``use_cache=False``: no cache).
     ``retry`` replaces the judge's retry policy for this run (None: the judge's own).
+    ``strict_columns`` makes a column the run does not use a bad row (by default only a column close to a
+    known one, a likely typo such as ``reference_answers``, is reported, with one warning per run).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -42,6 +44,7 @@ class RunOptions(BaseModel):
     order_policy: OrderPolicy = "tie"
     price_per_1k_tokens: float | None = Field(None, ge=0)
     progress: bool = False
+    strict_columns: bool = False
 
     def cache_path(self) -> Path | None:
         if not self.use_cache:

@@ -13,10 +13,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from judgeforge.columns import ColumnCheck
 from judgeforge.errors import InputError
 from judgeforge.inputs import Item, item_from_row
 from judgeforge.records import Mode, Rubric
 from judgeforge.rubrics import load_rubric
+
+
+_COMMON = ("id", "instruction", "rubric", "reference_answer", "mode")
+ROW_COLUMNS: dict[Mode, tuple[str, ...]] = {
+    "absolute": (*_COMMON, "response", "response_b"),  # response_b: refused with its own message
+    "relative": (*_COMMON, "response", "response_a", "response_b"),
+}
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs ~3x more to build, once per row
@@ -30,10 +38,13 @@ class ValidRow:
 class RowChecker:
     """Validates rows of one run (one mode, one default rubric, one field map)."""
 
-    def __init__(self, mode: Mode, rubric: Rubric | None, field_map: Mapping[str, str]) -> None:
+    def __init__(
+        self, mode: Mode, rubric: Rubric | None, field_map: Mapping[str, str], *, strict_columns: bool = False
+    ) -> None:
         self.mode = mode
         self.rubric = rubric
         self.field_map = dict(field_map)
+        self.columns = ColumnCheck(ROW_COLUMNS[mode], strict=strict_columns)
         self._columns = {ours: theirs for ours, theirs in self.field_map.items()}
         self._rubrics: dict[str, Rubric] = {}  # per-row rubric names/files, resolved once
 
@@ -51,6 +62,7 @@ class RowChecker:
             row = dict(row)
         if self.field_map:
             row = self._mapped(row)
+        self.columns.check(row)
         self._check_extras(row)
         rubric = self._row_rubric(row)  # may rewrite row["rubric"]: rows are the reader's fresh objects
         if rubric is not None:
