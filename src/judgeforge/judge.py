@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from judgeforge.aggregate import aggregate_scores, aggregate_winners
+from judgeforge.aggregate import aggregate_scores, aggregate_winners, score_aggregators
 from judgeforge.backends import Backend, BackendOptions, create_backend
 from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.backends.retry import RetryPolicy
-from judgeforge.errors import BackendConfigError, BackendError
+from judgeforge.errors import BackendConfigError, BackendError, ConfigError, InputError
 from judgeforge.parsing import parsers
 from judgeforge.prompts import DEFAULT_TEMPLATE_SET, PromptRenderer, TemplateSet
 from judgeforge.records import (
@@ -91,7 +91,10 @@ class Judge:
         if check_preset:
             _warn_on_preset_mismatch(self.backend, self.renderer)
         if max_attempts < 1 or samples < 1:
-            raise ValueError("max_attempts and samples must be at least 1")
+            raise ConfigError(
+                f"max_attempts and samples must be at least 1, got max_attempts={max_attempts}, samples={samples}"
+            )
+        score_aggregators.get(aggregate)  # an unknown name fails here, naming the known ones
         self.max_attempts = max_attempts
         self.samples = samples
         self.aggregate = aggregate
@@ -173,21 +176,24 @@ class Judge:
         return self.compare_many([item])[0]
 
     # -- batches ------------------------------------------------------------------------------------
-    def grade_many(self, items: Iterable[DirectItem]) -> list[Judgment]:
+    def grade_many(self, items: Iterable[DirectItem | Mapping[str, Any]]) -> list[Judgment]:
+        """Direct assessment of several items in one backend call; mappings take the row fields
+        (``instruction``, ``response``, ``rubric``, optional ``reference_answer`` and ``id``)."""
         return _run_sync(self.agrade_many(items))
 
-    def compare_many(self, items: Iterable[PairItem]) -> list[Judgment]:
+    def compare_many(self, items: Iterable[PairItem | Mapping[str, Any]]) -> list[Judgment]:
+        """Pairwise ranking of several pairs; mappings take ``response_a``/``response_b`` instead."""
         return _run_sync(self.acompare_many(items))
 
-    async def agrade_many(self, items: Iterable[DirectItem]) -> list[Judgment]:
-        items = list(items)
-        prompts = [self.renderer.direct(item) for item in items]
-        return await self.judge_prompts(prompts, [item.id for item in items])
+    async def agrade_many(self, items: Iterable[DirectItem | Mapping[str, Any]]) -> list[Judgment]:
+        direct = [_item(item, index, "absolute") for index, item in enumerate(items)]
+        prompts = [self.renderer.direct(item) for item in direct]  # type: ignore[arg-type]
+        return await self.judge_prompts(prompts, [item.id for item in direct])
 
-    async def acompare_many(self, items: Iterable[PairItem]) -> list[Judgment]:
-        items = list(items)
-        prompts = [self.renderer.pair(item) for item in items]
-        return await self.judge_prompts(prompts, [item.id for item in items])
+    async def acompare_many(self, items: Iterable[PairItem | Mapping[str, Any]]) -> list[Judgment]:
+        pairs = [_item(item, index, "relative") for index, item in enumerate(items)]
+        prompts = [self.renderer.pair(item) for item in pairs]  # type: ignore[arg-type]
+        return await self.judge_prompts(prompts, [item.id for item in pairs])
 
     # -- the pipeline every executor calls (runner, Ray workers, service, bench) -------------------------
     def render(self, item: DirectItem | PairItem, both_orders: bool = False) -> list[Prompt]:
@@ -305,6 +311,20 @@ class Judge:
             usage=usage,
             extra={"protocol": self._protocol} if self._protocol else {},
         )
+
+
+def _item(value: Any, index: int, mode: Mode) -> DirectItem | PairItem:
+    """An item record as is, or one built from a mapping of row fields (InputError naming the field)."""
+    expected = DirectItem if mode == "absolute" else PairItem
+    if isinstance(value, expected):
+        return value
+    if isinstance(value, Mapping):
+        from judgeforge.inputs import item_from_row
+
+        return item_from_row(value, record=f"item {index}", mode=mode)
+    raise InputError(
+        f"expected a {expected.__name__} or a mapping, got {type(value).__name__}", record=f"item {index}"
+    )
 
 
 def judge_sampling(sampling: SamplingParams | Mapping[str, Any] | None, logprobs: bool) -> SamplingParams:

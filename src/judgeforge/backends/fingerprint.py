@@ -21,6 +21,16 @@ def file_fingerprint(path: str | Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def check_local_model(model: str) -> None:
+    """ConfigError when ``model`` is written as a local path (absolute, ``./``, ``../``, ``~``) and there is
+    no such folder: without this, transformers reads it as a hub repo id and reports a confusing "Repo id"
+    error (and hubs are often unreachable anyway)."""
+    from judgeforge.errors import ConfigError
+
+    if model.startswith(("/", "./", "../", "~")) and not Path(model).expanduser().exists():
+        raise ConfigError(f"model folder not found: {model}")
+
+
 def directory_fingerprint(path: str | Path) -> str | None:
     """A fingerprint of a local model folder (config files whole, weight files by edges); None if absent."""
     folder = Path(path)

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from judgeforge.backends.base import Backend, BackendOptions, Capabilities, ModelThread
-from judgeforge.backends.fingerprint import directory_fingerprint
+from judgeforge.backends.fingerprint import check_local_model, directory_fingerprint
 from judgeforge.backends.hf_decode import Pieces, decode_rows
 from judgeforge.backends.hf_prefix import (
     SHORT_GENERATION,
@@ -65,6 +65,7 @@ class TransformersBackend(Backend):
 
     def __init__(self, options: TransformersOptions) -> None:
         self.options = options
+        check_local_model(options.model)
         self.torch = require("torch", "hf")
         transformers = require("transformers", "hf")
         self.device = _device(self.torch, options.device)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from judgeforge.backends.base import Backend, BackendOptions, Capabilities, ModelThread
-from judgeforge.backends.fingerprint import directory_fingerprint
+from judgeforge.backends.fingerprint import check_local_model, directory_fingerprint
 from judgeforge.errors import BackendError
 from judgeforge.lazy import require
 from judgeforge.records import Completion, Prompt, TokenLogprob, Usage
@@ -50,6 +50,7 @@ class VLLMBackend(Backend):
 
     def __init__(self, options: VLLMOptions) -> None:
         self.options = options
+        check_local_model(options.model)
         self.vllm = require("vllm", "vllm")
         engine_args: dict[str, Any] = {
             "model": options.model,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -160,10 +161,10 @@ def _parse_lines(handle: IO[str]) -> Iterator[tuple[int, Any]]:
             raise InputError(f"invalid JSON: {exc.msg}", record=f"line {number + 1}") from exc
 
 
-def open_output(path: str | None) -> IO[str]:
-    """stdout for None or ``-``; else the file, its folder created if missing."""
+def open_output(path: str | None) -> contextlib.AbstractContextManager[IO[str]]:
+    """For ``with``: stdout for None or ``-`` (left open afterwards); else the file, its folder created."""
     if path is None or path == "-":
-        return sys.stdout
+        return contextlib.nullcontext(sys.stdout)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return Path(path).open("w", encoding="utf-8")
 

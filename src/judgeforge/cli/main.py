@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="judgeforge", description=__doc__.splitlines()[0] if __doc__ else ""
     )
+    parser.add_argument("--version", action="version", version=f"judgeforge {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     package = importlib.import_module("judgeforge.cli")
     for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
@@ -30,6 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
         if register is not None:
             register(subparsers)
     return parser
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("judgeforge")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

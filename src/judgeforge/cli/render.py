@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from judgeforge.cli.common import add_prompt_options, load_tokenizer, open_output, read_jsonl
+from judgeforge.cli.common import add_prompt_options, load_tokenizer, open_output, prompt_settings, read_jsonl
 
 
 def register(subparsers: Any) -> None:
@@ -22,7 +22,8 @@ def run(args: argparse.Namespace) -> int:
     from judgeforge.prompts import PromptRenderer
     from judgeforge.records import DirectItem
 
-    renderer = PromptRenderer(args.template_set, args.chat_format, load_tokenizer(args.tokenizer))
+    template_set, chat_format = prompt_settings(args)  # explicit options, else the preset's, else defaults
+    renderer = PromptRenderer(template_set, chat_format, load_tokenizer(args.tokenizer))
     with open_output(args.output) as out:
         for number, row in read_jsonl(args.input):
             item = item_from_row(row, record=f"line {number + 1}", allow_empty_responses=True)

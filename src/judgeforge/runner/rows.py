@@ -19,7 +19,6 @@ from judgeforge.inputs import Item, item_from_row
 from judgeforge.records import Mode, Rubric
 from judgeforge.rubrics import load_rubric
 
-
 _COMMON = ("id", "instruction", "rubric", "reference_answer", "mode")
 ROW_COLUMNS: dict[Mode, tuple[str, ...]] = {
     "absolute": (*_COMMON, "response", "response_b"),  # response_b: refused with its own message
