@@ -10,7 +10,7 @@ import pytest
 def toy_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny Llama + tokenizer and toy Feedback/Preference Collections (10 and 20 rows), built locally."""
     pytest.importorskip("trl")
-    from judgeforge.train.sample_data import write_toy_world
+    from judgeforge.toy.sample_data import write_toy_world
 
     return write_toy_world(tmp_path_factory.mktemp("toy-world"), n_instructions=2)
 

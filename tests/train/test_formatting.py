@@ -12,7 +12,7 @@ from judgeforge.errors import InputError
 from judgeforge.prompts import PromptRenderer, get_template_set
 from judgeforge.train.collections import feedback_item, preference_item
 from judgeforge.train.formatting import format_row, to_conversation
-from judgeforge.train.sample_data import feedback_rows, preference_rows
+from judgeforge.toy.sample_data import feedback_rows, preference_rows
 
 TSET = get_template_set("prometheus2")
 

@@ -123,12 +123,9 @@ def judge_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def load_tokenizer(path: str | None) -> Any:
-    if path is None:
-        return None
-    from judgeforge.lazy import require
+    from judgeforge.prompts.chat import load_tokenizer as load
 
-    transformers = require("transformers", "hf")
-    return transformers.AutoTokenizer.from_pretrained(path)
+    return load(path)
 
 
 def parse_sampling(pairs: list[str]) -> dict[str, Any]:

@@ -55,3 +55,13 @@ def joined_user_turn(system: str, user: str) -> list[dict[str, str]]:
 
 def apply_chat_template(tokenizer: Any, messages: list[dict[str, str]]) -> str:
     return str(tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+
+
+def load_tokenizer(path: str | None) -> Any:
+    """The Hugging Face tokenizer saved at ``path`` (for the ``tokenizer`` chat format); None for None."""
+    if path is None:
+        return None
+    from judgeforge.lazy import require
+
+    transformers = require("transformers", "hf")
+    return transformers.AutoTokenizer.from_pretrained(path)

@@ -5,6 +5,7 @@ folder, or a merge-sweep folder), loads it into a :class:`ReportData` and writes
 """
 
 from judgeforge.report.build import build_report
-from judgeforge.report.load import ReportData, load_report_data
+from judgeforge.report.data import ReportData
+from judgeforge.report.load import load_report_data
 
 __all__ = ["ReportData", "build_report", "load_report_data"]

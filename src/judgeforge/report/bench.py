@@ -7,7 +7,7 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from judgeforge.report.load import ItemRow, Section, _bin, _fmt
+from judgeforge.report.data import ItemRow, Section, bin_calibration, fmt
 
 _DIRECT_METRICS = (("pearson", "Pearson"), ("spearman", "Spearman"), ("kendall", "Kendall τ"))
 
@@ -41,7 +41,7 @@ def _add_metrics(section: Section, judge: str, metrics: dict[str, Any]) -> None:
             for short, label in _DIRECT_METRICS:
                 entry = value.get(short) or {}
                 ci = entry.get("ci95")
-                text = _fmt(entry.get("value"))
+                text = fmt(entry.get("value"))
                 rows.append((f"{label} {key}", f"{text} [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else text))
         elif key.startswith("by_category") and isinstance(value, dict):
             header, table = section.tables.setdefault(
@@ -52,11 +52,11 @@ def _add_metrics(section: Section, judge: str, metrics: dict[str, Any]) -> None:
             rows.append(
                 (
                     key.replace("_", " "),
-                    _pct(value) if key.startswith("accuracy") or "consistency" in key else _fmt(value),
+                    _pct(value) if key.startswith("accuracy") or "consistency" in key else fmt(value),
                 )
             )
         elif isinstance(value, dict) and "alpha_ordinal" in value:
-            rows.append(("Krippendorff α across runs", _fmt(value["alpha_ordinal"])))
+            rows.append(("Krippendorff α across runs", fmt(value["alpha_ordinal"])))
         elif isinstance(value, dict) and "share" in value:
             rows.append(
                 (key.replace("_", " "), f"{_pct(value['share'])} ({value.get('triads', '?')} triads)")
@@ -110,7 +110,7 @@ def _add_direct_plots(section: Section, judge: str, lines: list[dict[str, Any]])
     for predicted, gold in pairs:
         matrix[_level(gold) - 1][_level(predicted) - 1] += 1
     section.confusion[f"{judge}: gold (rows) vs judge (columns)"] = matrix
-    section.calibration[f"{judge}: judge score vs mean gold score"] = _bin(pairs)
+    section.calibration[f"{judge}: judge score vs mean gold score"] = bin_calibration(pairs)
     counts: dict[str, float] = {str(level): 0.0 for level in range(1, 6)}
     for predicted, _ in pairs:
         counts[str(_level(predicted))] += 1
@@ -129,8 +129,8 @@ def _item(source: str, line: dict[str, Any]) -> ItemRow:
     return ItemRow(
         source=source,
         item_id=str(line.get("id")),
-        verdict=_fmt(verdict) if verdict is not None else "—",
-        gold=_fmt(_gold_score(line)) if isinstance(gold, dict) else str(gold if gold is not None else ""),
+        verdict=fmt(verdict) if verdict is not None else "—",
+        gold=fmt(_gold_score(line)) if isinstance(gold, dict) else str(gold if gold is not None else ""),
         feedback=str(verdicts[0].get("feedback") or ""),
         failure=str(failure),
     )

@@ -8,7 +8,7 @@ from html import escape
 from importlib import resources
 
 from judgeforge.report import svg
-from judgeforge.report.load import ReportData, Section
+from judgeforge.report.data import ReportData, Section
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -52,7 +52,7 @@ def _table(title: str, header: list[str], rows: list[list[str]]) -> str:
 
 
 def _item_row(item: object) -> str:
-    from judgeforge.report.load import ItemRow
+    from judgeforge.report.data import ItemRow
 
     assert isinstance(item, ItemRow)
     cells = [item.source, item.item_id, item.verdict, item.gold]

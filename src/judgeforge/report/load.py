@@ -4,46 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from judgeforge.errors import InputError
-
-
-@dataclass
-class ItemRow:
-    """One row of the searchable item table."""
-
-    source: str
-    item_id: str
-    verdict: str
-    gold: str
-    feedback: str
-    failure: str
-
-
-@dataclass
-class Section:
-    """A titled block of charts and tables (built by the loaders, drawn by html/png/markdown)."""
-
-    title: str
-    bars: dict[str, dict[str, float]] = field(default_factory=dict)  # chart title -> label -> value
-    tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
-    confusion: dict[str, list[list[int]]] = field(default_factory=dict)  # title -> 5x5 (gold x predicted)
-    calibration: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)  # (pred, gold, n)
-    lines: dict[str, dict[str, list[tuple[float, float]]]] = field(default_factory=dict)  # title -> series
-
-
-@dataclass
-class ReportData:
-    kind: str  # "grading" | "bench" | "sweep"
-    title: str
-    summary: dict[str, str]
-    sections: list[Section]
-    items: list[ItemRow]
-    items_total: int
-
+from judgeforge.report.data import ItemRow, ReportData, Section, bin_calibration, fmt
 
 MAX_ITEMS = 5000
 
@@ -115,10 +80,10 @@ def _run_facts(summary: dict[str, Any], manifest: dict[str, Any], rows: int) -> 
         "cost",
     ):
         if summary.get(key) is not None:
-            facts[key.replace("_", " ")] = _fmt(summary[key])
+            facts[key.replace("_", " ")] = fmt(summary[key])
     alpha = summary.get("krippendorff_alpha")
     if isinstance(alpha, dict) and alpha.get("alpha") is not None:
-        facts["Krippendorff α (ordinal)"] = _fmt(alpha["alpha"])
+        facts["Krippendorff α (ordinal)"] = fmt(alpha["alpha"])
     backend = manifest.get("identity")
     if isinstance(backend, dict):
         facts["backend"] = ", ".join(f"{k}={v}" for k, v in backend.items())
@@ -129,17 +94,13 @@ def _run_facts(summary: dict[str, Any], manifest: dict[str, Any], rows: int) -> 
     return facts
 
 
-def _fmt(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
 def _grading_item(source: str, line: dict[str, Any]) -> ItemRow:
     verdicts = line.get("verdicts") or [{}]
     verdict = line.get("score") if line.get("mode") == "absolute" else line.get("winner")
     return ItemRow(
         source=source,
         item_id=str(line.get("id")),
-        verdict=_fmt(verdict) if verdict is not None else "—",
+        verdict=fmt(verdict) if verdict is not None else "—",
         gold="",
         feedback=str(verdicts[0].get("feedback") or ""),
         failure=str(line.get("failure") or ""),
@@ -153,17 +114,7 @@ def _calibration_from_verdicts(lines: list[dict[str, Any]]) -> list[tuple[float,
         for v in line.get("verdicts", [])
         if v.get("expected_score") is not None and v.get("score") is not None
     ]
-    return _bin(pairs)
-
-
-def _bin(pairs: list[tuple[float, float]]) -> list[tuple[float, float, int]]:
-    bins: dict[int, list[tuple[float, float]]] = {}
-    for predicted, gold in pairs:
-        bins.setdefault(min(4, max(0, int(predicted - 1))), []).append((predicted, gold))
-    return [
-        (sum(p for p, _ in members) / len(members), sum(g for _, g in members) / len(members), len(members))
-        for _, members in sorted(bins.items())
-    ]
+    return bin_calibration(pairs)
 
 
 def _bench(path: Path) -> ReportData:
@@ -192,7 +143,7 @@ def _sweep(path: Path) -> ReportData:
     if series:
         section.lines["Score vs alpha"] = {k: sorted(v) for k, v in series.items()}
     header = ["alpha", "density", *metrics]
-    rows = [[_fmt(p.get(h)) for h in header] for p in points]
+    rows = [[fmt(p.get(h)) for h in header] for p in points]
     section.tables["Points"] = (header, rows)
     facts = {"points": str(len(points)), "metrics": ", ".join(metrics) or "none (no benchmark per point)"}
     return ReportData("sweep", f"Merge sweep: {path.name}", facts, [section], [], 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from judgeforge.report.load import ReportData
+from judgeforge.report.data import ReportData
 
 
 def render_markdown(data: ReportData) -> str:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from judgeforge.lazy import require
-from judgeforge.report.load import ReportData
+from judgeforge.report.data import ReportData
 
 
 def write_pngs(data: ReportData, folder: str | Path) -> list[Path]:

@@ -37,7 +37,7 @@ def lm_judge(model: Path) -> Any:
     """The bench harness's LM judge on a committed model (greedy, the model's chat template), labelled
     ``toy-<folder name>``."""
     from judgeforge.bench.judges import make_judge
-    from judgeforge.cli.common import load_tokenizer
+    from judgeforge.prompts.chat import load_tokenizer
 
     return make_judge(
         f"lm:label=toy-{model.name}",
