@@ -58,3 +58,15 @@ def test_grade_many_takes_mappings_and_names_a_bad_one() -> None:
 def test_a_missing_local_model_folder_is_named(model: str) -> None:
     with pytest.raises(ConfigError, match=f"model folder not found: {model}"):
         create_backend("transformers", {"model": model})
+
+
+def test_the_demo_finds_the_committed_toy_judges_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from judgeforge.toy.demo import DEFAULT_MODELS, committed_model
+
+    monkeypatch.chdir(tmp_path)
+    found = [committed_model(model) for model in DEFAULT_MODELS]
+    assert all((folder / "config.json").is_file() and folder.is_absolute() for folder in found)
+    with pytest.raises(ConfigError, match="no toy judge at toy/models/none"):
+        committed_model("toy/models/none")

@@ -71,6 +71,22 @@ def examples(judge: Any, world: Path) -> list[tuple[str, str]]:
     ]
 
 
+def committed_model(model: str | Path) -> Path:
+    """A toy judge folder: as given when it exists; a relative default (``toy/models/...``) is also looked up
+    in the checkout this package runs from (an editable install), so the demo runs from any folder."""
+    path = Path(model)
+    candidates = [path]
+    if not path.is_absolute():
+        candidates.append(Path(__file__).resolve().parents[3] / path)  # src/judgeforge/toy -> checkout
+    for candidate in candidates:
+        if (candidate / "config.json").is_file():
+            return candidate
+    raise ConfigError(
+        f"no toy judge at {model} (looked in {', '.join(str(c) for c in candidates)}); build it with "
+        "`make toy-models` in the judgeforge checkout"
+    )
+
+
 def run_demo(
     models: Sequence[str | Path] = DEFAULT_MODELS,
     out_dir: str | Path = "demo-out",
@@ -86,10 +102,7 @@ def run_demo(
     from judgeforge.toy.dataset import WorldSpec, write_world
 
     _single_thread_unless_set()
-    folders, out = [Path(model) for model in models], Path(out_dir)
-    for model in folders:
-        if not (model / "config.json").is_file():
-            raise ConfigError(f"no toy judge at {model}; build it with `make toy-models`")
+    folders, out = [committed_model(model) for model in models], Path(out_dir)
     write_world(out / "world", WorldSpec(seed=seed, train_groups=1, test_groups=groups, pretrain_groups=1))
     lm_judges = [lm_judge(model) for model in folders]
     shown = examples(lm_judges[0], out / "world")
