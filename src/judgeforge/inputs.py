@@ -38,7 +38,8 @@ def item_from_row(
 ) -> Item:
     """Build a DirectItem or PairItem from ``row``; ``rubric`` is used when the row has none.
 
-    Empty responses are bad input for grading; rendering (``allow_empty_responses``) shows them as they are.
+    Blank text (instruction, responses, a given reference) is bad input for grading; rendering
+    (``allow_empty_responses``) shows any input as it is, for fidelity checks.
     """
     required = not allow_empty_responses
     if type(row) is not dict and not isinstance(row, Mapping):  # the ABC check only for other mappings
@@ -47,9 +48,9 @@ def item_from_row(
     item_id = _optional_text(row, "id", record, allow_number=True)
     common = {
         "id": item_id,
-        "instruction": _text(row, "instruction", record, non_empty=True),
+        "instruction": _text(row, "instruction", record, non_empty=required),
         "rubric": _rubric(row, record, rubric),
-        "reference_answer": _optional_text(row, "reference_answer", record, non_empty=True),
+        "reference_answer": _optional_text(row, "reference_answer", record, non_empty=required),
     }
     # trusted(): every field was type-checked just above (the rubric is a Rubric record already), with
     # messages naming the row and field; this runs once per input row.

@@ -15,7 +15,7 @@ from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.backends.retry import RetryPolicy
 from judgeforge.errors import BackendConfigError, BackendError, ConfigError, InputError
 from judgeforge.parsing import parsers
-from judgeforge.prompts import DEFAULT_TEMPLATE_SET, PromptRenderer, TemplateSet
+from judgeforge.prompts import DEFAULT_TEMPLATE_SET, PromptRenderer, TemplateSet, check_levels
 from judgeforge.records import (
     Completion,
     DirectItem,
@@ -82,6 +82,7 @@ class Judge:
         self.backend = create_backend(backend, backend_options) if isinstance(backend, str) else backend
         self.calls = ReliableBackend(self.backend, retry)
         self.renderer = PromptRenderer(template_set, chat_format, tokenizer)
+        self._checked_rubric: Rubric | None = None
         self.parse = parsers.get(self.renderer.template_set.parser)
         self.logprobs, self.score_only = logprobs or score_only, score_only
         self.sampling = judge_sampling(sampling, self.logprobs)
@@ -187,12 +188,12 @@ class Judge:
 
     async def agrade_many(self, items: Iterable[DirectItem | Mapping[str, Any]]) -> list[Judgment]:
         direct = [_item(item, index, "absolute") for index, item in enumerate(items)]
-        prompts = [self.renderer.direct(item) for item in direct]  # type: ignore[arg-type]
+        prompts = [self.render(item)[0] for item in direct]
         return await self.judge_prompts(prompts, [item.id for item in direct])
 
     async def acompare_many(self, items: Iterable[PairItem | Mapping[str, Any]]) -> list[Judgment]:
         pairs = [_item(item, index, "relative") for index, item in enumerate(items)]
-        prompts = [self.renderer.pair(item) for item in pairs]  # type: ignore[arg-type]
+        prompts = [self.render(item)[0] for item in pairs]
         return await self.judge_prompts(prompts, [item.id for item in pairs])
 
     # -- the pipeline every executor calls (runner, Ray workers, service, bench) -------------------------
@@ -202,6 +203,9 @@ class Judge:
         Raises InputError (TemplateError, RubricError) for what the template set cannot show.
         """
         if type(item) is DirectItem:  # items are built as exact classes; isinstance on a model is slower
+            if item.rubric is not self._checked_rubric:  # rows of a run usually share one rubric object
+                check_levels(item.rubric)
+                self._checked_rubric = item.rubric
             return [self.renderer.direct(item)]
         pair = item if type(item) is PairItem else PairItem.model_validate(item)
         prompts = [self.renderer.pair(pair)]

@@ -72,11 +72,12 @@ class Rubric(Record):
     """A criterion with one description per score level 1..5 (the Feedback Collection's rubric shape)."""
 
     criteria: NonBlank
-    score1_description: NonBlank
-    score2_description: NonBlank
-    score3_description: NonBlank
-    score4_description: NonBlank
-    score5_description: NonBlank
+    # Required for direct assessment (checked when rendered); pairwise prompts show the criterion only.
+    score1_description: str
+    score2_description: str
+    score3_description: str
+    score4_description: str
+    score5_description: str
 
     def descriptions(self) -> list[str]:
         return [getattr(self, f"score{level}_description") for level in SCORE_LEVELS]

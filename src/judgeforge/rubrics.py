@@ -83,8 +83,8 @@ def _structural_problems(fields: Mapping[str, Any]) -> list[str]:
             problems.append(f"missing field '{field}'")
         elif not isinstance(fields[field], str):
             problems.append(f"field '{field}' must be a string, got {type(fields[field]).__name__}")
-        elif not fields[field] or fields[field].isspace():
-            problems.append(f"field '{field}' is empty")
+        elif field == "criteria" and (not fields[field] or fields[field].isspace()):
+            problems.append(f"field '{field}' is empty")  # the levels are checked where they are shown
     return problems
 
 

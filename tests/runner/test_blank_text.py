@@ -71,13 +71,32 @@ def test_per_row_rubric_objects(tmp_path: Path, field: str, blank: str) -> None:
     assert error["line"] == 2 and error["field"] == "rubric" and f"'{field}' is empty" in error["message"]
 
 
+@pytest.mark.parametrize("blank", BLANKS)
+@pytest.mark.parametrize("field", [field for field in RUBRIC if field != "criteria"])
+def test_blank_levels_are_allowed_where_only_the_criterion_is_shown(
+    tmp_path: Path, field: str, blank: str
+) -> None:
+    """Pairwise prompts show the criterion alone (Preference Collection rows have no levels)."""
+    row = {**PAIR_ROW, "rubric": {**RUBRIC, field: blank}}
+    source = write_jsonl(tmp_path / "in.jsonl", [row])
+    report = run_grading(
+        source, tmp_path / "out.jsonl", Judge("fake"), RunOptions(mode="relative", use_cache=False)
+    )
+    assert report.summary["graded"] == 1 and report.summary["bad_rows"] == 0
+
+
 @pytest.mark.parametrize("field", list(RUBRIC))
 def test_rubric_files(tmp_path: Path, field: str) -> None:
     path = tmp_path / "rubric.yaml"
     lines = [f"{key}: {value!r}" for key, value in {**RUBRIC, field: "  "}.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if field == "criteria":
+        with pytest.raises(RubricError, match="'criteria' is empty"):
+            load_rubric(path)
+        return
+    item = DirectItem(instruction="Cook rice?", response="Boil it.", rubric=load_rubric(path))
     with pytest.raises(RubricError, match=f"'{field}' is empty"):
-        load_rubric(path)
+        Judge("fake").render(item)
 
 
 FEEDBACK_ROW = {
@@ -123,7 +142,7 @@ def test_preference_collection_rows(field: str, blank: str) -> None:
 @pytest.mark.parametrize(
     ("record", "field"),
     [(DirectItem, "instruction"), (DirectItem, "response"), (DirectItem, "reference_answer"),
-     (PairItem, "response_a"), (PairItem, "response_b"), (Rubric, "criteria"), (Rubric, "score3_description")],
+     (PairItem, "response_a"), (PairItem, "response_b"), (Rubric, "criteria")],
 )  # fmt: skip
 def test_records_built_from_user_values(record: type[Any], field: str, blank: str) -> None:
     """What the service, Judge.grade and bench files build goes through these records' validation."""

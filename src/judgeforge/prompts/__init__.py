@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from judgeforge.errors import RubricError
 from judgeforge.prompts.chat import chat_formats
 from judgeforge.prompts.templates import (
     DEFAULT_TEMPLATE_SET,
@@ -20,6 +21,7 @@ __all__ = [
     "TemplateSet",
     "builtin_template_sets",
     "chat_formats",
+    "check_levels",
     "get_template_set",
 ]
 
@@ -78,3 +80,15 @@ class PromptRenderer:
             ),
             text=self._chat_format(system, user, self.tokenizer),
         )
+
+
+def check_levels(rubric: Rubric) -> None:
+    """RubricError when a score level is blank: direct assessment shows every level, so grading needs them
+    (pairwise ranking shows the criterion only, so there they may be blank, as in Preference Collection
+    rows; the renderer itself shows any input as it is, for fidelity checks)."""
+    for level, description in enumerate(rubric.descriptions(), 1):
+        if not description or description.isspace():
+            raise RubricError(
+                f"field 'score{level}_description' is empty (direct assessment shows every score level)",
+                field="rubric",
+            )

@@ -79,20 +79,23 @@ class JudgeService:
         items, default = _items(body)
         self._check_count(len(items))
         direct = [_direct_item(index, item, default) for index, item in enumerate(items)]
-        prompts = [_render(index, self.judge.renderer.direct, item) for index, item in enumerate(direct)]
+        prompts = [_render(index, self._render_one, item) for index, item in enumerate(direct)]
         return await self._judge(prompts, [item.id for item in direct], request_id)
 
     async def compare(self, body: CompareItem | CompareBatch, request_id: str) -> JudgeResponse:
         items, default = _items(body)
         self._check_count(len(items))
         pairs = [_pair_item(index, item, default) for index, item in enumerate(items)]
-        prompts = [_render(index, self.judge.renderer.pair, item) for index, item in enumerate(pairs)]
+        prompts = [_render(index, self._render_one, item) for index, item in enumerate(pairs)]
         return await self._judge(prompts, [item.id for item in pairs], request_id)
 
     async def _judge(self, prompts: list[Prompt], ids: list[str | None], request_id: str) -> JudgeResponse:
         with self.slots:
             judgments = await self.judge.judge_prompts(prompts, ids)
         return JudgeResponse(request_id=request_id, results=[JudgmentOut.from_judgment(j) for j in judgments])
+
+    def _render_one(self, item: DirectItem | PairItem) -> Prompt:
+        return self.judge.render(item)[0]  # the pipeline's rendering, with its checks
 
     def _check_count(self, count: int) -> None:
         if count > self.config.max_items:

@@ -80,9 +80,7 @@ def preference_item(row: Mapping[str, Any], record: object) -> PairItem:
         f"score{level}_description": _optional_text(row, f"orig_score{level}_description", record) or ""
         for level in SCORE_LEVELS
     }
-    # trusted(): pairwise prompts show the criterion only, so blank level descriptions are allowed here;
-    # the criterion is checked by _text.
-    rubric = Rubric.trusted(criteria=_text(row, "orig_criteria", record), **descriptions)
+    rubric = Rubric(criteria=_text(row, "orig_criteria", record), **descriptions)
     return PairItem(
         instruction=_text(row, "orig_instruction", record),
         response_a=_text(row, "orig_response_A", record),
