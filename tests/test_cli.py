@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from judgeforge.prompts import PromptRenderer
+from judgeforge.records import DirectItem
+from judgeforge.rubrics import load_rubric
 from paths import REPO, read_jsonl
 
 
@@ -78,7 +81,11 @@ def test_render_with_tokenizer_chat_format_joins_rejected_system_role(tmp_path: 
     )
     assert result.returncode == 0, result.stderr
     line = json.loads(result.stdout)
-    assert line["text"] == f"<s>[INST] {line['system']}\n\n{line['user']} [/INST]"
+    expected = PromptRenderer("prometheus2", "none").direct(
+        DirectItem(instruction="i", response="r", rubric=load_rubric("helpfulness"))
+    )
+    assert expected.system and (line["system"], line["user"]) == (expected.system, expected.user)
+    assert line["text"] == f"<s>[INST] {expected.system}\n\n{expected.user} [/INST]"
 
 
 def test_demo_grades_with_a_committed_toy_judge(tmp_path: Path) -> None:
@@ -89,7 +96,14 @@ def test_demo_grades_with_a_committed_toy_judge(tmp_path: Path) -> None:
     for family in ("arithmetic", "format", "keywords", "ordering", "opposites"):
         assert family in result.stdout
     assert "DA Pearson" in result.stdout
-    assert (tmp_path / "report.html").is_file()
+    # The toy judge graded every item with a readable verdict that tracks the known true scores.
+    graded = json.loads((tmp_path / "bench" / "summary.json").read_text())["results"]["toy-da"]
+    direct = graded["toy-direct"]["direct"]
+    assert direct["items"] == 20 and direct["no_verdict"] == 0
+    assert direct["vs_gpt4"]["pearson"]["value"] > 0.4
+    assert graded["toy-direct-heldout"]["direct"]["no_verdict"] == 0
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "toy-da" in report and "arithmetic-0-score1" in report
 
 
 def test_grade_applies_a_preset_unless_options_are_explicit(tmp_path: Path) -> None:

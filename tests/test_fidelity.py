@@ -84,7 +84,8 @@ def test_paper_harness_relative_renders(tmp_path: Path) -> None:
         for case in cases
     ]
     rendered = render_rows(tmp_path, rows, "--chat-format", "none")
-    for case, line in zip(cases, rendered):
+    assert len(rendered) == len(cases)
+    for case, line in zip(cases, rendered, strict=True):
         assert line["text"] == case["render"], case["id"]
 
 
@@ -106,7 +107,10 @@ def test_benchmark_prompts_rerender_byte_for_byte(tmp_path: Path, shared_dir: Pa
         item = item_from_rendered(prompt)
         rows.append({**item.model_dump(exclude={"id"}), "rubric": item.rubric.model_dump()})
     rendered = render_rows(tmp_path, rows, "--template-set", "prometheus2", "--chat-format", "none")
-    mismatches = [i for i, (prompt, line) in enumerate(zip(prompts, rendered)) if line["text"] != prompt]
+    assert len(rendered) == len(prompts)
+    mismatches = [
+        i for i, (prompt, line) in enumerate(zip(prompts, rendered, strict=True)) if line["text"] != prompt
+    ]
     assert mismatches == []
 
 

@@ -1,36 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
-
 import pytest
 
-from judgeforge import Judge, SamplingParams
-from judgeforge.backends import Backend, create_backend
+from judgeforge import Judge
+from judgeforge.backends import create_backend
 from judgeforge.backends.fake import FakeBackend
 from judgeforge.errors import ConfigError
-from judgeforge.records import Completion, DirectItem, PairItem, Prompt
+from judgeforge.records import DirectItem, PairItem
 from judgeforge.rubrics import load_rubric
+from support.scripted import ScriptedBackend
 
 RUBRIC = load_rubric("helpfulness")
 REFERENCE = "Rinse the rice, boil two cups of water per cup of rice, simmer covered for 15 minutes."
-
-
-class ScriptedBackend(Backend):
-    """A seam-level backend that replays scripted outputs and records what it was asked."""
-
-    name: ClassVar[str] = "scripted"
-
-    def __init__(self, outputs: list[str]) -> None:
-        self.outputs = list(outputs)
-        self.calls: list[tuple[list[str], SamplingParams]] = []
-
-    def identity(self) -> dict[str, str]:
-        return {"backend": "scripted"}
-
-    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
-        self.calls.append(([p.text for p in prompts], params))
-        return [Completion(text=self.outputs.pop(0)) for _ in prompts]
 
 
 def test_grade_and_compare_with_fake_backend_are_deterministic() -> None:
@@ -39,12 +20,20 @@ def test_grade_and_compare_with_fake_backend_are_deterministic() -> None:
         "How to cook rice?", "Rinse and simmer 15 minutes.", "helpfulness", REFERENCE
     )
     assert first == second
-    assert first.score in {1.0, 2.0, 3.0, 4.0, 5.0}
     assert first.verdicts[0].feedback and first.failure is None
-    pair = Judge("fake").compare(
-        "How to cook rice?", "Buy bread.", "Rinse, boil, simmer 15 minutes.", RUBRIC, REFERENCE
-    )
-    assert pair.winner == "B"
+    assert first.verdicts[0].raw.endswith(f"[RESULT] {first.score:.0f}")  # the score is the output's verdict
+    # The fake's verdict follows the response's overlap with the reference (jitter at most one point).
+    best = Judge("fake").grade("How to cook rice?", REFERENCE, RUBRIC, REFERENCE)
+    worst = Judge("fake").grade("How to cook rice?", "Buy bread.", RUBRIC, REFERENCE)
+    assert best.score is not None and best.score >= 4
+    assert worst.score is not None and worst.score <= 2
+    pairs = [
+        Judge("fake").compare(
+            "How to cook rice?", "Buy bread.", "Rinse, boil, simmer 15 minutes.", RUBRIC, REFERENCE
+        )
+        for _ in range(2)
+    ]
+    assert pairs[0] == pairs[1] and pairs[0].winner == "B"
 
 
 def test_parse_failure_is_regenerated_with_a_new_seed() -> None:
@@ -128,19 +117,20 @@ def test_backend_options_from_strings_are_validated() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "target"),
+    ("response", "reference", "shared"),
     [
-        ("Boil the RICE, then rest it.", "rice: boil; rest! fluff"),
-        ("a\x1cb c\x1fd e\tf", "b d f g"),  # str.split() separators that bytes.split() would not see
-        ("caf\u00e9 au lait", "CAF\u00c9 lait"),  # non-ASCII: the str path
-        ("plain words", "words\u2003and\u00a0more"),  # Unicode whitespace in one of them
-        ("", "anything"),
-        ("".join(map(chr, range(128))) * 2, "ABC xyz 0123 _Z@q"),  # every ASCII character, any case
+        ("Boil the RICE, then rest it.", "rice: boil; rest! fluff", "75%"),  # case and punctuation
+        ("a\x1cb c\x1fd e\tf", "b d f g", "75%"),  # \x1c-\x1f separate words like any whitespace
+        ("caf\u00e9 au lait", "CAF\u00c9 lait", "100%"),  # non-ASCII letters, any case
+        ("plain words", "words\u2003and\u00a0more", "33%"),  # Unicode whitespace in the reference
+        ("Caf\u00e9, please", "cafe please", "50%"),  # an accent makes another word
+        # every ASCII character: punctuation splits, upper case folds, control characters stay in words
+        ("".join(map(chr, range(128))) * 2, "0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ q", "67%"),
     ],
 )
-def test_fake_word_overlap_is_the_same_on_its_fast_ascii_path(text: str, target: str) -> None:
-    from judgeforge.backends import fake
-
-    words, target_words = fake._word_list(text), set(fake._word_list(target))
-    expected = len(words and target_words & set(words)) / len(target_words) if target_words else 0.0
-    assert fake._overlap(text, target) == pytest.approx(expected, abs=0)
+def test_fake_grades_by_the_share_of_reference_words_used(response: str, reference: str, shared: str) -> None:
+    """The fake's feedback reports the share of the reference's distinct words the response uses: words
+    split at whitespace and punctuation, compared case-insensitively, for ASCII and other text alike."""
+    judgment = Judge("fake").grade("How?", response, RUBRIC, reference)
+    assert judgment.failure is None
+    assert f"It shares about {shared} of the key terms" in str(judgment.verdicts[0].feedback)

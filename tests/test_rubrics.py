@@ -7,7 +7,7 @@ import pytest
 
 from judgeforge.cli.main import main
 from judgeforge.errors import RubricError
-from judgeforge.rubrics import RUBRIC_FIELDS, library_rubrics, lint_rubric, load_rubric
+from judgeforge.rubrics import library_rubrics, lint_rubric, load_rubric
 
 LEVELS = {f"score{i}_description": f"Level {i} text" for i in range(1, 6)}
 
@@ -78,12 +78,16 @@ def test_cli_rubrics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "helpfulness" in capsys.readouterr().out
     assert main(["rubrics", "show", "reasoning", "--relative"]) == 0
     assert capsys.readouterr().out.startswith("[Does the model demonstrate logical")
-    good, bad = tmp_path / "good.yaml", tmp_path / "bad.json"
+    good, bad, unnamed = tmp_path / "good.yaml", tmp_path / "bad.json", tmp_path / "unnamed.json"
     good.write_text(json.dumps({"criteria": "x", **LEVELS}))
     bad.write_text(json.dumps({"criteria": "x", "score1_description": ""}))
-    assert main(["rubrics", "lint", str(good), str(bad)]) == 1
-    out = capsys.readouterr().out
-    assert f"{good}: ok" in out
-    assert f"{bad}: field 'score1_description' is empty" in out
-    assert out.count(str(bad)) == 5
-    assert set(RUBRIC_FIELDS) >= {"criteria"}
+    unnamed.write_text(json.dumps(LEVELS))
+    assert main(["rubrics", "lint", str(good), str(bad), str(unnamed)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    # every problem of a file at once, each field named
+    assert lines == [
+        f"{good}: ok",
+        f"{bad}: field 'score1_description' is empty",
+        *(f"{bad}: missing field 'score{level}_description'" for level in range(2, 6)),
+        f"{unnamed}: missing field 'criteria'",
+    ]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from runner_helpers import good_row, read_lines
 
 from judgeforge.judge import Judge
-from judgeforge.runner import RunOptions, run_grading
+from judgeforge.runner import RunOptions, RunReport, run_grading
+from paths import REPO
 
 RUBRIC_OBJECT = {"criteria": "Is it right?", **{f"score{k}_description": f"level {k}" for k in range(1, 6)}}
 
@@ -78,11 +80,8 @@ CORPUS: list[tuple[str, str | bytes, str | None, str]] = [
 ]
 
 
-def test_corpus_has_at_least_30_kinds() -> None:
-    assert len({kind for kind, *_ in CORPUS}) >= 30
-
-
-def test_each_bad_row_yields_its_error_and_good_rows_are_graded(tmp_path: Path) -> None:
+def run_corpus(tmp_path: Path) -> tuple[RunReport, dict[int, tuple[str, str | None, str]], list[str]]:
+    """Grade every corpus row, each after a good row: (report, expected error per line, good ids)."""
     source = tmp_path / "dirty.jsonl"
     expected_errors = {}
     good_ids = []
@@ -96,6 +95,11 @@ def test_each_bad_row_yields_its_error_and_good_rows_are_graded(tmp_path: Path) 
             expected_errors[line + 2] = (kind, field, message)
             line += 2
     report = run_grading(source, tmp_path / "out.jsonl", Judge("fake"), RunOptions(use_cache=False))
+    return report, expected_errors, good_ids
+
+
+def test_each_bad_row_yields_its_error_and_good_rows_are_graded(tmp_path: Path) -> None:
+    report, expected_errors, good_ids = run_corpus(tmp_path)
     errors = {error["line"]: error for error in read_lines(report.errors)}
     assert sorted(errors) == sorted(expected_errors)
     for number, (kind, field, message) in expected_errors.items():
@@ -107,6 +111,43 @@ def test_each_bad_row_yields_its_error_and_good_rows_are_graded(tmp_path: Path) 
     assert all(line["failure"] is None for line in read_lines(report.output))
     assert report.summary["bad_rows"] == len(CORPUS)
     assert report.exit_code == 1
+
+
+# Placeholders in the documented messages: N a number, T a type name, X a quoted value, ... any text.
+_PLACEHOLDERS = {"N": r"\d+", "T": r"\w+", "X": r"[^']*"}
+
+
+def documented_kinds() -> list[tuple[str, set[str | None], list[re.Pattern[str]]]]:
+    """(kind, fields, message patterns) of each row of the "Bad rows" table in docs/runner.md that a JSONL
+    file can show (CSV records and mapped columns are tested in test_columns.py)."""
+    section = (REPO / "docs" / "runner.md").read_text(encoding="utf-8").split("\n## Bad rows\n", 1)[1]
+    kinds = []
+    for line in section.split("\n## ", 1)[0].splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not line.startswith("| ") or cells[0] == "kind" or "CSV" in cells[0] or "mapped" in cells[0]:
+            continue
+        fields = {None if name.strip() == "null" else name.strip() for name in cells[1].split(",")}
+        patterns = []
+        for fragment in re.findall(r"`([^`]+)`", cells[2]):
+            pattern = re.escape(fragment).replace(re.escape("..."), ".+")
+            pattern = re.sub(r"(?<![A-Z])[NTX](?![A-Za-z])", lambda m: _PLACEHOLDERS[m.group()], pattern)
+            patterns.append(re.compile(pattern))
+        kinds.append((cells[0], fields, patterns))
+    return kinds
+
+
+def test_every_documented_kind_is_reported_with_its_documented_message(tmp_path: Path) -> None:
+    """The corpus covers the table of docs/runner.md: each kind there is reported, on its documented
+    field, with its documented message."""
+    kinds = documented_kinds()
+    assert len(kinds) >= 15, "the 'Bad rows' table of docs/runner.md was not found"
+    report, _, _ = run_corpus(tmp_path)
+    errors = [(error["field"], error["message"]) for error in read_lines(report.errors)]
+    for kind, fields, patterns in kinds:
+        assert patterns, kind
+        for pattern in patterns:
+            reported = any(field in fields and pattern.search(message) for field, message in errors)
+            assert reported, (kind, pattern.pattern)
 
 
 def test_blank_lines_and_bom_are_not_errors(tmp_path: Path) -> None:

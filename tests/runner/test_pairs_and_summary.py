@@ -10,6 +10,7 @@ from typing import ClassVar
 import pytest
 from runner_helpers import good_row, pair_row, read_lines, run_cli, write_jsonl
 
+from judgeforge.aggregate import majority_score, score_aggregators
 from judgeforge.backends.base import Backend
 from judgeforge.judge import Judge
 from judgeforge.records import Completion, Prompt, Usage
@@ -80,6 +81,24 @@ def test_logprob_policy_and_single_order_resolution() -> None:
     assert line["winner"] is None and line["failure"] is not None
 
 
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ([4], 4.0),
+        ([3, 5, 5], 5.0),  # the most frequent, not the median
+        ([1, 1, 5, 5, 5], 5.0),  # not the lowest
+        ([5, 2, 2, 1, 1], 1.0),  # a tie between 2 and 1 goes to the lower
+        ([5, 4, 3], 3.0),  # a three-way tie
+        ([4, 5, 5, 4], 4.0),  # a tie whatever the order the scores come in
+    ],
+)
+def test_majority_score_is_the_most_frequent_and_a_tie_goes_to_the_lower(
+    scores: list[int], expected: float
+) -> None:
+    assert majority_score(scores) == expected
+    assert score_aggregators.get("majority") is majority_score  # what --aggregate majority runs
+
+
 @pytest.mark.parametrize("method", ["mean", "median", "majority"])
 def test_samples_aggregate_agreement_and_alpha(tmp_path: Path, method: str) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", [good_row(i) for i in range(30)])
@@ -93,11 +112,14 @@ def test_samples_aggregate_agreement_and_alpha(tmp_path: Path, method: str) -> N
     alpha = report.summary["krippendorff_alpha"]
     assert alpha["level"] == "ordinal" and alpha["units"] == 30
     assert alpha["alpha"] == pytest.approx(krippendorff_alpha(units, "ordinal"))
-    for line, scores in zip(lines, units):
-        expected = {"mean": sum(scores) / 3, "median": sorted(scores)[1], "majority": None}[method]
-        if expected is not None:
-            assert line["score"] == pytest.approx(expected)
+    for line, scores in zip(lines, units, strict=True):
+        # majority: the most frequent score, a tie going to the lower score
+        majority = min(scores, key=lambda score: (-scores.count(score), score))
+        expected = {"mean": sum(scores) / 3, "median": sorted(scores)[1], "majority": majority}[method]
+        assert line["score"] == pytest.approx(expected)
         assert line["agreement"] == max(scores.count(s) for s in scores) / 3
+    # Of three samples, majority differs from median only on a three-way tie: the run must have one.
+    assert any(len(set(scores)) == 3 for scores in units)
     tokens = report.summary["tokens_in"] + report.summary["tokens_out"]
     assert report.summary["cost"] == pytest.approx(tokens / 1000 * 0.5)
 
