@@ -15,13 +15,21 @@ The YAML accepted is the ``models:`` form of mergekit 0.1.5::
 
 A parameter value is a scalar, a gradient (a list of numbers interpolated over the layer index), or a list
 of ``{filter, value}`` conditions where the first whose ``filter`` is a substring of the tensor name (or is
-absent / ``"*"``) wins. Per-model values take precedence over global ones. This module does not import torch.
+absent / ``"*"``) wins. Per-model values take precedence over global ones; a per-model setting that yields
+nothing for a tensor (no condition matches) falls back to the global one, as in mergekit 0.1.5
+(``mergekit/parameter_resolver.py``, ``resolve_parameter``).
+
+Numbers are read whatever their YAML spelling. PyYAML implements YAML 1.1, whose float pattern needs a dot
+and a signed exponent, so ``1e-5``, ``1E-5``, ``-.5`` or ``1.0e5`` load as *strings*; every scalar is
+therefore converted to the parameter's declared type before a gradient is interpolated, as mergekit does
+with pydantic (``mergekit/config.py``, ``evaluate_setting``): numeric strings (quoted or not) become
+numbers, anything else is refused naming the value. The YAML 1.1 spellings that YAML 1.2 reads as other
+numbers (``010`` is 8, ``1:30`` is 90) are refused when the file is loaded. This module does not import torch.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -44,7 +52,10 @@ DTYPE_NAMES = {
 }
 _TOP_LEVEL_KEYS = {"merge_method", "base_model", "models", "parameters", "dtype", "out_dtype", "random_seed"}
 _UNSUPPORTED_KEYS = {"slices", "modules", "tokenizer", "tokenizer_source", "chat_template"}
-_LAYER_RE = re.compile(r"(?:^|\.)layers\.(\d+)\.")
+_BOOL_WORDS = {
+    **dict.fromkeys(("true", "t", "yes", "y", "on", "1"), True),
+    **dict.fromkeys(("false", "f", "no", "n", "off", "0"), False),
+}
 
 
 @dataclass(frozen=True)
@@ -153,52 +164,117 @@ def parse_config(data: Mapping[str, Any], source_dir: Path | None = None) -> Mer
     )
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing the number spellings that YAML 1.1 and YAML 1.2 read differently."""
+
+
+def _ambiguous(loader: yaml.SafeLoader, node: yaml.ScalarNode, *, octal: bool) -> None:
+    text = str(loader.construct_scalar(node))
+    digits = text.replace("_", "").lstrip("+-")
+    if ":" in digits or (octal and len(digits) > 1 and digits[0] == "0" and digits[1].isdigit()):
+        raise ConfigError(
+            f"line {node.start_mark.line + 1}: the number '{text}' is read differently by YAML 1.1 (PyYAML, "
+            "mergekit: base-60 or octal) and YAML 1.2; write it in plain decimal"
+        )
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    _ambiguous(loader, node, octal=True)
+    return loader.construct_yaml_int(node)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    _ambiguous(loader, node, octal=False)
+    return loader.construct_yaml_float(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
 def load_config(path: str | Path) -> MergeConfig:
     """Read a mergekit-style YAML file; relative model paths resolve against the file's directory."""
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)  # _Loader is a SafeLoader
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read merge config {p}: {exc}") from exc
     return parse_config(data, source_dir=p.resolve().parent)
 
 
-def layer_fraction(tensor_name: str, num_layers: int) -> float:
-    """The gradient position ``t`` of a tensor: ``layer / (num_layers - 1)``, 0 outside the layer stack."""
-    match = _LAYER_RE.search(tensor_name)
-    if match is None or num_layers <= 1:
-        return 0.0
-    return int(match.group(1)) / (num_layers - 1)
+class GradientPlacementError(ConfigError):
+    """A gradient (list) parameter met a tensor whose layer position is unknown."""
 
 
-def evaluate_setting(setting: Any, tensor_name: str, t: float) -> Any:
+def to_number(value: Any) -> float:
+    """A parameter number from any YAML spelling: numbers, and strings such as ``1e-5``, ``.5``, ``1_000``.
+
+    Strings are parsed with ``float()``, which accepts what pydantic's lax float does (mergekit validates
+    parameters with pydantic); booleans and other text raise ``ValueError``.
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError("not a number") from None
+    raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+def to_bool(value: Any) -> bool:
+    """A parameter flag: ``true``/``false``, ``0``/``1`` or their usual words (pydantic's lax bool)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
+        return _BOOL_WORDS[value.strip().lower()]
+    raise ValueError("expected true/false")
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def evaluate_setting(
+    setting: Any, tensor_name: str, t: float | None, coerce: Callable[[Any], Any] = _identity
+) -> Any:
     """Resolve one parameter setting (scalar, gradient, or filter conditions) for a tensor.
 
-    Returns ``None`` when no condition matches. Gradients interpolate linearly between neighbouring
-    anchors at ``t * (len - 1)``, as mergekit does; non-numeric gradients pick the lower anchor.
+    Every scalar goes through ``coerce`` (the parameter's declared type) first. Returns ``None`` when no
+    condition matches. Numeric gradients interpolate linearly between neighbouring anchors at
+    ``t * (len - 1)``; other gradients pick the lower anchor (mergekit's ``evaluate_setting``). ``t`` is
+    ``None`` for a tensor that cannot be placed in a layer stack: a gradient over two or more anchors then
+    raises :class:`GradientPlacementError`.
     """
     if setting is None:
         return None
     if isinstance(setting, Mapping):
         setting = [setting]
     if isinstance(setting, bool | int | float | str):
-        return setting
+        return coerce(setting)
     if not isinstance(setting, list):
         raise ConfigError(f"unsupported parameter value {setting!r}")
     if not setting:
         return None
     if all(isinstance(e, bool | int | float | str) for e in setting):
-        return _gradient(setting, t)
+        values = [coerce(e) for e in setting]
+        if t is None and len(values) > 1:
+            raise GradientPlacementError(f"gradient {setting!r} on {tensor_name}")
+        return _gradient(values, t or 0.0, coerce)
     for cond in setting:
         if not isinstance(cond, Mapping) or "value" not in cond:
             raise ConfigError(f"parameter condition needs 'value': {cond!r}")
         flt = cond.get("filter")
         if flt is None or flt == "*" or (tensor_name and str(flt) in tensor_name):
-            return evaluate_setting(cond["value"], tensor_name, t)
+            return evaluate_setting(cond["value"], tensor_name, t, coerce)
     return None
 
 
-def _gradient(values: list[Any], t: float) -> Any:
+def _gradient(values: list[Any], t: float, coerce: Callable[[Any], Any]) -> Any:
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     if not numeric:
         return values[int(t * (len(values) - 1))]
@@ -206,4 +282,4 @@ def _gradient(values: list[Any], t: float) -> Any:
     i0 = int(scaled)
     i1 = min(len(values) - 1, i0 + 1)
     frac = scaled - i0
-    return (1 - frac) * float(values[i0]) + frac * float(values[i1])
+    return coerce((1 - frac) * values[i0] + frac * values[i1])

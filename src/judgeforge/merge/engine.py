@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 import uuid
+import warnings
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,7 +27,7 @@ from judgeforge.merge.config import MergeConfig
 from judgeforge.merge.io import ShardedWriter
 from judgeforge.merge.lora import materialize_inputs
 from judgeforge.merge.methods import TensorInputs
-from judgeforge.merge.plan import MergePlan, TensorJob, build_plan, check_method
+from judgeforge.merge.plan import MergePlan, TensorJob, build_plan, check_method, ignored_parameters
 
 # Files copied verbatim from the donor model (the base model, else the first one), as mergekit does.
 AUX_FILES = (
@@ -71,10 +72,12 @@ def merge_models(
     ``seed`` (or the config's ``random_seed``) seeds the generator of random methods (DARE); unseeded
     random merges draw a fresh seed. Everything is validated before anything is written; ``MergeError``
     or ``ConfigError`` is raised on a bad config or mismatched inputs and ``out_dir`` is left untouched.
+    Parameters the method does not take are ignored with a ``UserWarning``, as mergekit ignores them.
     """
     started = time.perf_counter()
     out = Path(out_dir)
-    check_method(config)
+    for message in ignored_parameters(config, check_method(config)):
+        warnings.warn(message, UserWarning, stacklevel=2)
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise MergeError(f"{out} already exists (pass overwrite=True / --overwrite to replace it)")
     directories = [config.resolve_path(m.path) for m in config.inputs]

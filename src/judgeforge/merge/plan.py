@@ -2,12 +2,15 @@
 
 A :class:`MergePlan` lists the output tensors in traversal order (sorted by name, as mergekit visits them,
 which fixes the order in which a seeded random method draws) with the parameters resolved per tensor.
+Parameters are resolved as mergekit 0.1.5 resolves them (``mergekit/parameter_resolver.py``): per-model
+settings, then global ones, the first that yields a value for the tensor winning, then the method's
+default; gradients are placed on the layer stacks by :mod:`judgeforge.merge.layers`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +18,15 @@ from typing import Any
 import torch
 
 from judgeforge.errors import ConfigError, MergeError
-from judgeforge.merge.config import MergeConfig, evaluate_setting, layer_fraction
+from judgeforge.merge.config import (
+    GradientPlacementError,
+    MergeConfig,
+    evaluate_setting,
+    to_bool,
+    to_number,
+)
 from judgeforge.merge.io import ST_DTYPES, ModelReader, OutputTensor
+from judgeforge.merge.layers import LayerMap, Placement, layer_map
 from judgeforge.merge.methods import METHODS, MergeMethod, ParamSpec
 from judgeforge.merge.sparsify import TIEBREAKS
 
@@ -44,7 +54,12 @@ class MergePlan:
 
 
 def check_method(config: MergeConfig) -> MergeMethod:
-    """The method of a config, with its base/input-count contract checked."""
+    """The method of a config, with its base/input-count contract and parameter names checked.
+
+    A parameter that another registered method takes (``weight`` on a ``slerp`` model, ``t`` given to
+    ``linear``) is ignored, as mergekit ignores it (see :func:`ignored_parameters`); a name that no method
+    takes is refused as a probable typo.
+    """
     method = METHODS.get(config.merge_method)
     n = len(config.inputs)
     if method.needs_base and config.base_model is None:
@@ -53,80 +68,141 @@ def check_method(config: MergeConfig) -> MergeMethod:
         raise ConfigError(
             f"merge method '{method.name}' takes {method.min_inputs}..{method.max_inputs} models, got {n}"
         )
-    allowed = set(method.params)
-    for where, params in [("global", config.parameters), *((m.path, m.parameters) for m in config.models)]:
-        unknown = set(params) - allowed
+    known = {name for entry in METHODS for name in METHODS.get(entry).params}
+    for where, params in _parameter_scopes(config):
+        unknown = set(params) - known
         if unknown:
             raise ConfigError(f"{where}: unknown parameters {sorted(unknown)} for '{method.name}'")
     return method
 
 
-def _coerce(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
-    if value is None:
-        if spec.required:
-            raise ConfigError(f"{where}: parameter '{name}' is required")
-        return spec.default
-    try:
-        if spec.kind is bool:
-            if not isinstance(value, bool):
-                raise ValueError("expected true/false")
+def ignored_parameters(config: MergeConfig, method: MergeMethod) -> list[str]:
+    """Messages for the parameters the config gives that ``method`` does not take (they are ignored)."""
+    return [
+        f"{where}: parameters {sorted(extra)} are not used by '{method.name}' and are ignored"
+        for where, params in _parameter_scopes(config)
+        if (extra := set(params) - set(method.params))
+    ]
+
+
+def _parameter_scopes(config: MergeConfig) -> list[tuple[str, Mapping[str, Any]]]:
+    return [("global", config.parameters), *((m.path, m.parameters) for m in config.models)]
+
+
+def _converter(spec: ParamSpec) -> Callable[[Any], Any]:
+    if spec.kind is bool:
+        return to_bool
+    if spec.kind is float:
+        return to_number
+    return str
+
+
+def _resolve(
+    name: str, spec: ParamSpec, settings: Sequence[Any], tensor: str, place: Placement, where: str
+) -> Any:
+    """The first setting that yields a value for ``tensor``, else the default (or an error if required)."""
+    convert = _converter(spec)
+
+    def coerce(value: Any) -> Any:
+        try:
+            return convert(value)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: parameter '{name}' = {value!r}: {exc}") from exc
+
+    for setting in settings:
+        try:
+            value = evaluate_setting(setting, tensor, place.t, coerce)
+        except GradientPlacementError:
+            raise ConfigError(
+                f"{where}: parameter '{name}' is a gradient over layers, but this tensor cannot be placed "
+                f"in a layer stack: {place.reason}"
+            ) from None
+        if value is not None:
             return value
-        if spec.kind is float:
-            if isinstance(value, bool):
-                raise ValueError("expected a number")
-            return float(value)
-        return str(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: parameter '{name}' = {value!r}: {exc}") from exc
+    if spec.required:
+        raise ConfigError(f"{where}: parameter '{name}' is required")
+    return spec.default
 
 
 def resolve_params(
-    config: MergeConfig, method: MergeMethod, tensor: str, t: float, base_index: int | None
+    config: MergeConfig, method: MergeMethod, tensor: str, place: Placement, base_index: int | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Shared and per-input parameters for one tensor (per-model settings win over global ones)."""
     shared: dict[str, Any] = {}
     per_input: list[dict[str, Any]] = [{} for _ in config.inputs]
     for name, spec in method.params.items():
         if spec.scope == "shared":
-            value = evaluate_setting(config.parameters.get(name), tensor, t)
-            shared[name] = _coerce(name, spec, value, f"{tensor}")
+            shared[name] = _resolve(name, spec, [config.parameters.get(name)], tensor, place, tensor)
             continue
         for i, model in enumerate(config.inputs):
             if spec.scope == "non_base" and i == base_index:
                 continue
-            setting = model.parameters.get(name, config.parameters.get(name))
-            value = evaluate_setting(setting, tensor, t)
-            per_input[i][name] = _coerce(name, spec, value, f"{model.path}: {tensor}")
+            settings = [model.parameters.get(name), config.parameters.get(name)]
+            per_input[i][name] = _resolve(name, spec, settings, tensor, place, f"{model.path}: {tensor}")
     if shared.get("magnitude_tiebreak", "index") not in TIEBREAKS:
         raise ConfigError(f"magnitude_tiebreak must be one of {TIEBREAKS}")
     return shared, per_input
 
 
-def _architecture(directory: Path) -> tuple[Any, int]:
+def model_config(directory: Path) -> dict[str, Any]:
+    """A model's ``config.json`` (empty when it has none)."""
     cfg_path = directory / "config.json"
     if not cfg_path.is_file():
-        return None, 0
+        return {}
     try:
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise MergeError(f"{cfg_path}: unreadable ({exc})") from exc
-    return cfg.get("architectures"), int(cfg.get("num_hidden_layers") or 0)
+    if not isinstance(cfg, dict):
+        raise MergeError(f"{cfg_path}: not a JSON object")
+    return cfg
 
 
-def check_inputs(readers: Sequence[ModelReader], labels: Sequence[str], dtype_set: bool) -> list[str]:
+def _head_names(names: set[str]) -> bool:
+    """Whether every name is an output head that a model with tied embeddings does not store."""
+    heads = ("lm_head.weight", "embed_out.weight", "output.weight")
+    return bool(names) and all(n in heads or n.endswith(".lm_head.weight") for n in names)
+
+
+def _tie_flag(cfg: Mapping[str, Any]) -> str:
+    for where, sub in (("", cfg), ("text_config.", cfg.get("text_config") or {})):
+        if isinstance(sub, Mapping) and "tie_word_embeddings" in sub:
+            return f"{where}tie_word_embeddings: {str(sub['tie_word_embeddings']).lower()}"
+    return "no tie_word_embeddings entry"
+
+
+def _name_mismatch(label: str, first: str, missing: set[str], extra: set[str], cfgs: Sequence[Any]) -> str:
+    if (_head_names(missing) and not extra) or (_head_names(extra) and not missing):
+        tied, untied = (label, first) if missing else (first, label)
+        tied_cfg = cfgs[1] if missing else cfgs[0]
+        return (
+            f"the models differ in tied embeddings: {tied} stores no {sorted(missing | extra)} (its output "
+            f"head is tied to the input embeddings; {_tie_flag(tied_cfg)}) while {untied} stores its own. "
+            "Untie the first (save the head as a copy of the input embeddings) or merge models that agree"
+        )
+    return (
+        f"{label}: tensor names differ from {first}: missing {sorted(missing)[:5]}, "
+        f"unexpected {sorted(extra)[:5]}"
+    )
+
+
+def check_inputs(
+    readers: Sequence[ModelReader],
+    labels: Sequence[str],
+    dtype_set: bool,
+    configs: Sequence[Mapping[str, Any]] | None = None,
+) -> list[str]:
     """Same architectures, tensor names, shapes (and dtypes unless ``dtype`` is set); sorted names."""
-    archs = [_architecture(r.directory)[0] for r in readers]
+    cfgs = list(configs) if configs is not None else [model_config(r.directory) for r in readers]
+    archs = [c.get("architectures") for c in cfgs]
     if any(a != archs[0] for a in archs):
         raise MergeError(f"architecture mismatch: {dict(zip(labels, archs, strict=True))}")
     names = set(readers[0].tensors)
-    for reader, label in zip(readers, labels, strict=True):
+    for reader, label, cfg in zip(readers, labels, cfgs, strict=True):
         missing, extra = names - set(reader.tensors), set(reader.tensors) - names
         if missing or extra:
-            raise MergeError(
-                f"{label}: tensor names differ from {labels[0]}: missing "
-                f"{sorted(missing)[:5]}, unexpected {sorted(extra)[:5]}"
-            )
-    for name in names:
+            raise MergeError(_name_mismatch(label, labels[0], missing, extra, [cfgs[0], cfg]))
+    for name in sorted(names):  # the first mismatch in name order, whatever the hash seed
         infos = [r.tensors[name] for r in readers]
         if any(i.shape != infos[0].shape for i in infos):
             raise MergeError(f"shape mismatch for {name}: {[i.shape for i in infos]}")
@@ -142,9 +218,10 @@ def build_plan(config: MergeConfig, directories: Sequence[Path]) -> MergePlan:
     method = check_method(config)
     labels = [m.path for m in config.inputs]
     readers = [ModelReader(d) for d in directories]
-    names = check_inputs(readers, labels, config.dtype is not None)
+    configs = [model_config(d) for d in directories]
+    names = check_inputs(readers, labels, config.dtype is not None, configs)
     base_index = labels.index(config.base_model) if config.base_model is not None else None
-    num_layers = _architecture(directories[0])[1]
+    layers: LayerMap = layer_map(names, configs[0])
     compute = None if config.dtype is None else getattr(torch, config.dtype)
     out_override = None if config.out_dtype is None else getattr(torch, config.out_dtype)
     jobs: list[TensorJob] = []
@@ -152,7 +229,7 @@ def build_plan(config: MergeConfig, directories: Sequence[Path]) -> MergePlan:
         info = readers[0].tensors[name]
         source = ST_DTYPES[info.dtype]
         floating = source.is_floating_point
-        shared, per_input = resolve_params(config, method, name, layer_fraction(name, num_layers), base_index)
+        shared, per_input = resolve_params(config, method, name, layers.place(name), base_index)
         out_dtype = (out_override or compute or source) if floating else source
         jobs.append(TensorJob(OutputTensor(name, out_dtype, info.shape), tuple(per_input), shared, floating))
     donor = directories[base_index if base_index is not None else 0]

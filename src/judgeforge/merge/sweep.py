@@ -19,6 +19,7 @@ from judgeforge.errors import ConfigError
 from judgeforge.merge.config import MergeConfig, ModelSpec
 from judgeforge.merge.engine import merge_models
 from judgeforge.merge.io import INDEX_NAME
+from judgeforge.merge.methods import METHODS
 from judgeforge.registry import Registry
 
 BenchHook = Callable[[Path, "SweepPoint"], Mapping[str, float]]
@@ -70,6 +71,9 @@ def sweep(
     **merge_options: Any,
 ) -> list[SweepPoint]:
     """Merge every grid point into ``out_root/<label>`` and run ``bench(model_dir, point)`` if given."""
+    if densities and "density" not in METHODS.get(config.merge_method).params:
+        # a parameter the method does not take would be ignored: every density would give the same model
+        raise ConfigError(f"densities: merge method '{config.merge_method}' takes no 'density'")
     root = Path(out_root)
     root.mkdir(parents=True, exist_ok=True)
     points: list[SweepPoint] = []
