@@ -6,12 +6,19 @@ train, merge and meta-evaluate judges. ``import judgeforge`` is light: heavy sta
 
 from __future__ import annotations
 
+from judgeforge.backends import Backend, create_backend
+from judgeforge.backends.retry import RetryPolicy
 from judgeforge.errors import (
+    BackendConfigError,
     BackendError,
+    BackendRateLimited,
+    BackendTimeout,
     ConfigError,
     InputError,
     JudgeforgeError,
+    MergeError,
     MissingDependencyError,
+    ParseError,
     RubricError,
     TemplateError,
 )
@@ -21,6 +28,7 @@ from judgeforge.prompts import PromptRenderer, get_template_set
 from judgeforge.records import (
     Completion,
     DirectItem,
+    GenerationFailure,
     Judgment,
     PairItem,
     Prompt,
@@ -33,24 +41,33 @@ from judgeforge.sampling import SamplingParams
 __version__ = "0.1.0"
 
 __all__ = [
+    "Backend",
+    "BackendConfigError",
     "BackendError",
+    "BackendRateLimited",
+    "BackendTimeout",
     "Completion",
     "ConfigError",
     "DirectItem",
+    "GenerationFailure",
     "InputError",
     "Judge",
     "JudgeforgeError",
     "Judgment",
+    "MergeError",
     "MissingDependencyError",
     "PairItem",
+    "ParseError",
     "Prompt",
     "PromptRenderer",
+    "RetryPolicy",
     "Rubric",
     "RubricError",
     "SamplingParams",
     "TemplateError",
     "Verdict",
     "__version__",
+    "create_backend",
     "get_template_set",
     "lint_rubric",
     "load_rubric",

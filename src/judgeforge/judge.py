@@ -151,6 +151,17 @@ class Judge:
     def grade(
         self, instruction: str, response: str, rubric: RubricLike, reference_answer: str | None = None
     ) -> Judgment:
+        """Direct assessment of one response: feedback, then a score 1..5 (Prometheus 2, Kim et al., 2024).
+
+        ``rubric``: a Rubric, a mapping, a library name (``"helpfulness"``) or a YAML/JSON file. Returns one
+        Judgment: ``score`` (float, the aggregate of ``samples`` verdicts; None when every sample failed),
+        ``verdicts`` (each with feedback, or ``failure`` and the raw output), ``failure``, ``usage`` (tokens).
+        Raises InputError (blank text, a bad rubric), BackendConfigError (the backend's setup is wrong).
+        Must not be called inside a running event loop (use :meth:`agrade_many`).
+
+        >>> Judge("fake").grade("Cook rice?", "Boil it.", "helpfulness").score  # doctest: +SKIP
+        4.0
+        """
         item = DirectItem(
             instruction=instruction,
             response=response,
@@ -167,6 +178,14 @@ class Judge:
         rubric: RubricLike,
         reference_answer: str | None = None,
     ) -> Judgment:
+        """Pairwise ranking of two responses: comparative feedback, then ``winner`` "A" or "B".
+
+        ``winner`` is the majority of ``samples`` verdicts (None on an even split or when every sample failed;
+        ``agreement`` is the majority's share). Same errors as :meth:`grade`.
+
+        >>> Judge("fake").compare("Cook rice?", "Boil it.", "Fry it.", "helpfulness").winner  # doctest: +SKIP
+        'A'
+        """
         item = PairItem(
             instruction=instruction,
             response_a=response_a,
@@ -187,11 +206,13 @@ class Judge:
         return _run_sync(self.acompare_many(items))
 
     async def agrade_many(self, items: Iterable[DirectItem | Mapping[str, Any]]) -> list[Judgment]:
+        """The coroutine form of :meth:`grade_many`: one Judgment per item, in order."""
         direct = [_item(item, index, "absolute") for index, item in enumerate(items)]
         prompts = [self.render(item)[0] for item in direct]
         return await self.judge_prompts(prompts, [item.id for item in direct])
 
     async def acompare_many(self, items: Iterable[PairItem | Mapping[str, Any]]) -> list[Judgment]:
+        """The coroutine form of :meth:`compare_many`: one Judgment per pair, in order."""
         pairs = [_item(item, index, "relative") for index, item in enumerate(items)]
         prompts = [self.render(item)[0] for item in pairs]
         return await self.judge_prompts(prompts, [item.id for item in pairs])
@@ -227,7 +248,11 @@ class Judge:
         return [tuple(next(judgments) for _ in prompts) for prompts in rendered]
 
     async def judge_prompts(self, prompts: Sequence[Prompt], ids: Sequence[str | None]) -> list[Judgment]:
-        """Sample, parse with retries, and aggregate already rendered prompts (one mode per call)."""
+        """Sample, parse with retries, and aggregate already rendered prompts: one Judgment per prompt.
+
+        ``samples`` verdicts per prompt (seeds differ per sample and parse attempt); unparseable outputs are
+        regenerated up to ``max_attempts`` times; a prompt the backend failed for good is a failed verdict.
+        All pending prompts of one sample and attempt go to the backend in one call."""
         if self.score_only:
             per_sample = [
                 await score_only(self.calls, prompts, self.sampling.for_sample(index, 0))
