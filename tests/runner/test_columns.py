@@ -34,7 +34,9 @@ def test_near_misses_of_row_columns(column: str, meant: str) -> None:
     assert near_miss(column, ROW_COLUMNS["absolute"]) == meant
 
 
-@pytest.mark.parametrize("column", ["model", "category", "generator", "score", "question_id", "models", "output"])
+@pytest.mark.parametrize(
+    "column", ["model", "category", "generator", "score", "question_id", "models", "output"]
+)
 def test_ordinary_extra_columns_are_not_near_misses(column: str) -> None:
     assert near_miss(column, ROW_COLUMNS["relative"]) is None
 

@@ -72,11 +72,13 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("give at least one --judge or a --backend")
     paths = dict(pair.split("=", 1) for pair in args.data if "=" in pair)
     config = ModeConfig(runs=args.runs, seed=args.seed, tie_retries=args.tie_retries)
-    run_bench(
+    summary = run_bench(
         args.names, judges, args.output, requested_modes=args.mode or None, config=config,
         paths=paths, limit=args.limit, resamples=args.resamples,
     )  # fmt: skip
-    print(f"wrote {args.output}/summary.json and report.md", file=sys.stderr)
+    from judgeforge.cli.summaries import print_bench_summary
+
+    print_bench_summary(summary, args.output)
     write_report_if_asked(args, args.output, Path(args.output) / "report.html")
     return 0
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sys
 from typing import Any
 
@@ -44,7 +43,10 @@ def register(subparsers: Any) -> None:
         parser.add_argument("--retry-failed", action="store_true", help="regrade rows that failed before")
         parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
         parser.add_argument("--cache", default=None, help="cache file (default: ~/.cache/judgeforge)")
-        parser.add_argument("--price-per-1k-tokens", type=float, default=None, help="for the cost")
+        parser.add_argument(
+            "--price-per-1k-tokens", type=float, default=None, help="price of 1,000 tokens, for the cost"
+        )
+        parser.add_argument("--currency", default="USD", help="the price's currency, shown with the cost")
         parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
         if mode == "relative":
             parser.add_argument("--both-orders", action="store_true", help="judge (A,B) and (B,A)")
@@ -98,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
         gc.freeze()
         report = run_grading(args.input, args.output, judge, options)
     if not args.quiet:
-        _print_summary(report.summary, str(report.errors))
+        from judgeforge.cli.summaries import print_run_summary
+
+        print_run_summary(report, args.command, args.currency)
     elif report.exit_code:
         print(f"some rows failed or were bad input: see {report.errors}", file=sys.stderr)
     write_report_if_asked(args, report.output, report.output.with_suffix(".html"))
@@ -115,13 +119,3 @@ def _field_map(pairs: list[str]) -> dict[str, str]:
             raise ConfigError(f"--map must look like ours=theirs, got {pair!r}")
         mapping[ours.strip()] = theirs.strip()
     return mapping
-
-
-def _print_summary(summary: dict[str, Any], errors: str) -> None:
-    brief: dict[str, Any] = {
-        key: summary[key] for key in ("rows", "graded", "failed", "bad_rows") if key in summary
-    }
-    brief["items_per_s"] = summary["this_run"]["items_per_s"]
-    print(json.dumps(brief), file=sys.stderr)
-    if summary["bad_rows"]:
-        print(f"bad rows: see {errors}", file=sys.stderr)

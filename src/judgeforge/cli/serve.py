@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from judgeforge.cli.common import add_backend_options, add_prompt_options, judge_options
@@ -58,5 +59,20 @@ def run(args: argparse.Namespace) -> int:
         public_docs=args.public_docs,
     )
     judge = Judge(args.backend, **judge_options(args), max_attempts=args.max_attempts, samples=args.samples)
+    _announce(args, judge, config, len(keys))
     serve(judge, host=args.host, port=args.port, config=config, keys=KeyChecker(keys) if keys else None)
     return 0
+
+
+def _announce(args: argparse.Namespace, judge: Any, config: Any, keys: int) -> None:
+    """One start-up line: the address, the judge, the limits and how clients authenticate."""
+    identity = judge.backend.identity()
+    auth = f"{keys} API key(s)" if keys else "no authentication (loopback only)"
+    print(
+        f"judgeforge serve: http://{args.host}:{args.port}/v1 (docs: /docs); judge {identity.get('backend')} "
+        f"model {identity.get('model')}, template set {judge.renderer.template_set.name}, chat format "
+        f"{judge.renderer.chat_format_name}; limits: {config.max_items} items per request, "
+        f"{config.max_body_bytes:,} bytes per body, {config.max_concurrency} requests at once; {auth}",
+        file=sys.stderr,
+        flush=True,
+    )
