@@ -81,7 +81,9 @@ class Judge:
     ) -> None:
         self.backend = create_backend(backend, backend_options) if isinstance(backend, str) else backend
         self.calls = ReliableBackend(self.backend, retry)
-        self.renderer = PromptRenderer(template_set, chat_format, tokenizer)
+        self.renderer = PromptRenderer(
+            template_set, chat_format, _tokenizer(chat_format, tokenizer, self.backend)
+        )
         self._checked_rubric: Rubric | None = None
         self.parse = parsers.get(self.renderer.template_set.parser)
         self.logprobs, self.score_only = logprobs or score_only, score_only
@@ -120,8 +122,6 @@ class Judge:
         if isinstance(backend, str):
             backend = create_backend(backend, backend_options)
         chat_format = chat_format or chosen.chat_format
-        if chat_format == "tokenizer" and tokenizer is None:
-            tokenizer = getattr(backend, "tokenizer", None)  # in-process backends hold the model's tokenizer
         return cls(
             backend,
             template_set or chosen.template_set,
@@ -340,6 +340,25 @@ class Judge:
             usage=usage,
             extra={"protocol": self._protocol} if self._protocol else {},
         )
+
+
+def _tokenizer(chat_format: str, tokenizer: Any | None, backend: Backend) -> Any | None:
+    """The tokenizer the chat format needs: the one given (an object, or a path to load), else the model's
+    own where the backend holds it (transformers, vLLM); ConfigError naming the fix otherwise."""
+    if isinstance(tokenizer, str | Path):
+        from judgeforge.prompts.chat import load_tokenizer
+
+        return load_tokenizer(str(tokenizer))
+    if tokenizer is not None or chat_format != "tokenizer":
+        return tokenizer
+    own = getattr(backend, "tokenizer", None)
+    if own is None:
+        raise ConfigError(
+            f"chat format 'tokenizer' formats prompts with the model's chat template, but backend "
+            f"'{backend.name}' holds no tokenizer: pass tokenizer=PATH (CLI: --tokenizer PATH, a folder with "
+            "tokenizer_config.json), or use a backend that loads the model (transformers, vllm)"
+        )
+    return own
 
 
 def _item(value: Any, index: int, mode: Mode) -> DirectItem | PairItem:
