@@ -120,7 +120,7 @@ def run_grading_on_ray(
     started = time.perf_counter()
     sinks = _Sinks(out, resumed.summary, Progress(False, None))
     try:
-        counts = spool_pending(source, options, resumed.skip, spool, sinks.errors)
+        counts = spool_pending(source, options, resumed.scan, spool, sinks.errors)
         sinks.progress = Progress(options.progress, counts.pending)
         if counts.pending:
             _run_dataset(ray, spool, spec, options, ray_options, sinks)

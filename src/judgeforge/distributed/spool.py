@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from judgeforge.errors import InputError
+from judgeforge.runner.idindex import IdIndex
 from judgeforge.runner.options import RunOptions
-from judgeforge.runner.output import LineWriter
+from judgeforge.runner.output import LineWriter, Scan
 from judgeforge.runner.readers import RawRow, read_rows
 from judgeforge.runner.rows import RowChecker
 
@@ -29,15 +30,14 @@ class SpoolCounts:
 
 
 def spool_pending(
-    source: str | Path, options: RunOptions, skip: set[str], spool: Path, errors: LineWriter
+    source: str | Path, options: RunOptions, done: Scan, spool: Path, errors: LineWriter
 ) -> SpoolCounts:
     """Write the valid, unfinished rows of ``source`` to ``spool``; bad rows go to ``errors``."""
     checker = RowChecker(
         options.mode, options.rubric, options.field_map, strict_columns=options.strict_columns
     )
     counts = SpoolCounts()
-    seen: set[str] = set()
-    with spool.open("w", encoding="utf-8") as out:
+    with IdIndex() as seen, spool.open("w", encoding="utf-8") as out:
         for raw in read_rows(source, options.input_format, options.split):
             counts.read += 1
             try:
@@ -49,8 +49,8 @@ def spool_pending(
             except InputError as exc:
                 errors.write_many([_error_line(raw, exc, counts)])
                 continue
-            seen.add(row.key)
-            if row.key in skip:
+            seen[row.key] = 0
+            if done.finished(row.key):
                 counts.skipped += 1
                 continue
             record = {

@@ -80,15 +80,16 @@ async def arun_grading(
     cache = CompletionCache(cache_path) if cache_path is not None else None
     calls = ReliableBackend(judge.backend, options.retry or judge.calls.policy, cache)
     total = count_rows(source, options.input_format) if options.progress else None
-    progress = Progress(options.progress, total, done=len(resumed.skip))
+    progress = Progress(options.progress, total, done=resumed.scan.resumed)
     writer = LineWriter(out)
     errors = LineWriter(sibling(out, ".errors.jsonl"), append=False)
-    engine = Engine(run_judge(judge, calls), options, writer, errors, resumed.summary, resumed.skip, progress)
+    engine = Engine(run_judge(judge, calls), options, writer, errors, resumed.summary, resumed.scan, progress)
     started = time.perf_counter()
     try:
         with fewer_gc_passes():
             counters = await engine.run(read_rows(source, options.input_format, options.split))
     finally:
+        engine.close()
         progress.close()
         writer.close()
         errors.close()

@@ -156,13 +156,13 @@ def new_manifest(
 
 @dataclass
 class Resumed:
-    """What a run starts from: its file paths, the summary of what ``out`` holds, the ids to skip."""
+    """What a run starts from: its file paths, the summary of what ``out`` holds, what it finished
+    (``scan.finished(key)``: the ids to skip)."""
 
     manifest_path: Path
     summary_path: Path
     summary: SummaryAccumulator
     scan: Scan
-    skip: set[str]
 
 
 def resume_run(out: Path, manifest: dict[str, Any], retry_failed: bool) -> Resumed:
@@ -173,10 +173,9 @@ def resume_run(out: Path, manifest: dict[str, Any], retry_failed: bool) -> Resum
     check_same_settings(out, manifest_path, manifest["settings_hash"])
     summary = SummaryAccumulator()
     scan = scan_output(out, retry_failed=retry_failed, sink=summary.add)
-    skip = scan.done - scan.failed if retry_failed else scan.done
-    manifest["resumed_rows"] = len(skip)
+    manifest["resumed_rows"] = scan.resumed
     write_json(manifest_path, manifest)
-    return Resumed(manifest_path, summary_path, summary, scan, skip)
+    return Resumed(manifest_path, summary_path, summary, scan)
 
 
 def check_same_settings(out: Path, manifest_path: Path, expected: str) -> None:
@@ -197,7 +196,8 @@ def check_same_settings(out: Path, manifest_path: Path, expected: str) -> None:
 
 
 def finish_run(resumed: Resumed, manifest: dict[str, Any], summary: dict[str, Any]) -> None:
-    """Write the summary and the manifest, each checked against its schema first."""
+    """Write the summary and the manifest, each checked against its schema first; release the id index."""
+    resumed.scan.done.close()
     manifest["end"] = timestamp()
     write_json(resumed.manifest_path, RunManifest.model_validate(manifest).model_dump(mode="json"))
     write_json(resumed.summary_path, RunSummary.model_validate(summary).model_dump(mode="json"))

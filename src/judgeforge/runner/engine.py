@@ -17,8 +17,9 @@ from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.errors import InputError
 from judgeforge.judge import Judge
 from judgeforge.records import Prompt
+from judgeforge.runner.idindex import IdIndex
 from judgeforge.runner.options import RunOptions
-from judgeforge.runner.output import LineWriter
+from judgeforge.runner.output import LineWriter, Scan
 from judgeforge.runner.progress import Progress
 from judgeforge.runner.readers import RawRow
 from judgeforge.runner.results import result_lines
@@ -51,7 +52,7 @@ class Engine:
         writer: LineWriter,
         errors: LineWriter,
         summary: SummaryAccumulator,
-        skip: set[str],
+        done: Scan,
         progress: Progress,
     ) -> None:
         self.judge = judge
@@ -59,14 +60,18 @@ class Engine:
         self.writer = writer
         self.errors = errors
         self.summary = summary
-        self.skip = skip
+        self.done = done
         self.progress = progress
         self.checker = RowChecker(
             options.mode, options.rubric, options.field_map, strict_columns=options.strict_columns
         )
         self.both_orders = options.both_orders and options.mode == "relative"
         self.counters = Counters()
-        self._seen: set[str] = set()
+        self._seen = IdIndex()  # every id of this run, for duplicates: memory-bounded
+        self._resuming = done.lines > 0
+
+    def close(self) -> None:
+        self._seen.close()
 
     async def run(self, rows: Iterator[RawRow]) -> Counters:
         slots = asyncio.Semaphore(self.options.concurrency)
@@ -114,8 +119,8 @@ class Engine:
             row = self.checker.check(raw.row, raw.index)
             if row.key in self._seen:
                 raise InputError(f"duplicate id {row.id!r}", field="id")
-            self._seen.add(row.key)
-            if row.key in self.skip:
+            self._seen[row.key] = 0
+            if self._resuming and self.done.finished(row.key):
                 self.counters.skipped += 1
                 return
             prompts = self.judge.render(row.item, self.both_orders)

@@ -14,18 +14,34 @@ from pathlib import Path
 from typing import IO, Any
 
 from judgeforge.jsonlines import dumps_line, loads_line
+from judgeforge.runner.idindex import IdIndex
 
 LineSink = Callable[[dict[str, Any]], None]
 
 
+FAILED, GRADED = 1, 0
+
+
 @dataclass
 class Scan:
-    """What a previous run left: ids done (including failed ones) and ids that failed."""
+    """What a previous run left: every id done (``done``: id -> FAILED or GRADED, memory-bounded), how many
+    lines and how many of them failed; ``retry_failed`` makes failed ids count as not done."""
 
-    done: set[str] = field(default_factory=set)
-    failed: set[str] = field(default_factory=set)
+    done: IdIndex = field(default_factory=IdIndex)
+    retry_failed: bool = False
+    failed: int = 0
     lines: int = 0
     repaired_bytes: int = 0
+
+    def finished(self, key: str) -> bool:
+        """Whether the row ``key`` is done and is to be skipped by this run."""
+        state = self.done.get(key)
+        return state is not None and not (self.retry_failed and state == FAILED)
+
+    @property
+    def resumed(self) -> int:
+        """How many rows this run skips as done."""
+        return self.lines - self.failed if self.retry_failed else self.lines
 
 
 def repair_tail(path: Path) -> int:
@@ -62,33 +78,37 @@ def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def scan_output(path: Path, *, retry_failed: bool, sink: LineSink) -> Scan:
     """Repair and scan ``path``; lines that stay final are passed to ``sink`` (for the summary)."""
-    scan = Scan()
+    scan = Scan(retry_failed=retry_failed)
     if not path.exists():
         return scan
     scan.repaired_bytes = repair_tail(path)
-    seen: dict[str, int] = {}
-    total = 0
-    for number, (key, _data) in enumerate(_lines(path)):
-        seen[key] = number
-        total += 1
-    if len(seen) != total:
-        compact(path, seen)
-    del seen
+    with IdIndex() as last:
+        duplicated = False
+        for number, (key, _data) in enumerate(_lines(path)):
+            duplicated = duplicated or key in last
+            last[key] = number
+        if duplicated:
+            compact(path, last)
     for key, data in _lines(path):
         scan.lines += 1
-        scan.done.add(key)
-        if data.get("failure") is not None:
-            scan.failed.add(key)
+        failed = data.get("failure") is not None
+        scan.done[key] = FAILED if failed else GRADED
+        if failed:
+            scan.failed += 1
             if retry_failed:
                 continue
         sink(data)
     return scan
 
 
-def compact(path: Path, last: dict[str, int] | None = None) -> None:
+def compact(path: Path, last: IdIndex | None = None) -> None:
     """Rewrite ``path`` keeping only the last line of each id (atomically)."""
     if last is None:
-        last = {key: number for number, (key, _data) in enumerate(_lines(path))}
+        with IdIndex() as index:
+            for number, (key, _data) in enumerate(_lines(path)):
+                index[key] = number
+            compact(path, index)
+        return
     temporary = path.with_name(path.name + ".compact")
     with path.open("rb") as source, temporary.open("wb") as target:
         number = 0
