@@ -11,15 +11,15 @@ from typing import Any
 from judgeforge.backends.base import Backend, BackendOptions, Capabilities, parse_options
 from judgeforge.registry import Registry
 
-backends: Registry[type[Backend]] = Registry("backend")
+# Backends of higher layers (the Ray pool, the toy world's teacher) are declared as entry points of the
+# "judgeforge.backends" group in pyproject.toml, like any third-party backend.
+backends: Registry[type[Backend]] = Registry("backend", plugins="judgeforge.backends")
 backends.register_lazy("fake", "judgeforge.backends.fake:FakeBackend")
 backends.register_lazy("openai_compat", "judgeforge.backends.openai_compat:OpenAICompatBackend")
 backends.register_lazy("openai_pool", "judgeforge.backends.pool:EndpointPoolBackend")
 backends.register_lazy("transformers", "judgeforge.backends.hf:TransformersBackend")
 backends.register_lazy("llama_cpp", "judgeforge.backends.llamacpp:LlamaCppBackend")
 backends.register_lazy("vllm", "judgeforge.backends.vllm_offline:VLLMBackend")
-backends.register_lazy("ray", "judgeforge.distributed.ray_backend:RayPoolBackend")
-backends.register_lazy("toy-teacher", "judgeforge.toy.teacher:ToyTeacherBackend")
 
 
 def create_backend(name: str, options: Mapping[str, Any] | None = None) -> Backend:
