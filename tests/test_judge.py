@@ -134,3 +134,17 @@ def test_fake_grades_by_the_share_of_reference_words_used(response: str, referen
     judgment = Judge("fake").grade("How?", response, RUBRIC, reference)
     assert judgment.failure is None
     assert f"It shares about {shared} of the key terms" in str(judgment.verdicts[0].feedback)
+
+
+def test_required_returns_the_value_or_raises_parse_error() -> None:
+    from judgeforge import Judge, ParseError
+
+    judge = Judge("fake", check_preset=False)
+    good = judge.grade("Cook rice?", "Boil it.", "helpfulness")
+    assert good.required() == good.score and good.verdicts[0].required() == good.verdicts[0].score
+    garbage = Judge("fake", backend_options={"garbage_rate": 1.0}, max_attempts=1, check_preset=False)
+    failed = garbage.grade("Cook rice?", "Boil it.", "helpfulness")
+    with pytest.raises(ParseError, match="has no verdict"):
+        failed.required()
+    with pytest.raises(ParseError, match="raw output"):
+        failed.verdicts[0].required()

@@ -13,11 +13,13 @@ Every error the library raises on purpose derives from :class:`JudgeforgeError`:
     │   ├── BackendRateLimited    the server asked us to slow down (``retry_after`` seconds, if given)
     │   └── BackendConfigError    the backend's setup is wrong for every request (also a ConfigError);
     │                             ``hint`` names the fix, e.g. ``--backend-option system_role=merge``
-    ├── ParseError                an output could not be parsed where a verdict is mandatory
+    ├── ParseError                no verdict where the caller requires one (``Verdict.required()``,
+    │                             ``Judgment.required()``)
     └── MergeError                a merge plan that cannot be carried out (checked before writing)
 
 Parse failures of judge outputs are *data* (``Verdict.failure``), not exceptions; ``ParseError`` is only
-raised by helpers whose callers asked for strictness.
+raised where the caller asked for strictness: ``Verdict.required()`` and ``Judgment.required()`` return the
+value or raise it with the failure.
 """
 
 from __future__ import annotations

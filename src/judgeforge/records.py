@@ -203,6 +203,15 @@ class Verdict(Record):
     def ok(self) -> bool:
         return self.failure is None
 
+    def required(self) -> int | Winner:
+        """The score or winner; ParseError (with the failure and the raw output) when none was read."""
+        value = self.score if self.score is not None else self.winner
+        if value is None:
+            from judgeforge.errors import ParseError
+
+            raise ParseError(f"no verdict: {self.failure or 'nothing read'}; raw output: {self.raw[:300]!r}")
+        return value
+
 
 class Judgment(Record):
     """All verdicts for one item and their aggregate."""
@@ -216,3 +225,14 @@ class Judgment(Record):
     failure: str | None = None
     usage: Usage = Usage()
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    def required(self) -> float | Winner:
+        """The aggregate score or winner; ParseError naming the last failure when the item has none (every
+        sample failed, or a pair's samples split evenly)."""
+        value = self.score if self.score is not None else self.winner
+        if value is None:
+            from judgeforge.errors import ParseError
+
+            reason = self.failure or "the samples' winners split evenly"
+            raise ParseError(f"item {self.item_id!r} has no verdict: {reason}")
+        return value
