@@ -34,20 +34,30 @@ def decode_rows(
 ) -> list[Completion]:
     """One completion per row: cut at the first stop token and at the first stop string.
 
+    Special tokens are skipped when decoding, and the ones that end the output (e.g. an end-of-turn token that
+    is not a stop token) are dropped with their logprobs; the texts of special tokens that still end the text
+    (a model that spells ``</s>`` with ordinary tokens) are stripped too, so the parser sees the verdict.
     ``logprobs`` is a ``[rows, steps, vocab]`` tensor of log-probabilities (or None).
     """
+    specials = tuple(token for token in getattr(tokenizer, "all_special_tokens", ()) if token)
+    special_ids = set(getattr(tokenizer, "all_special_ids", ()))
     completions = []
     for row, (prompt, tokens) in enumerate(zip(prompts, generated)):
         length = next((i for i, token in enumerate(tokens) if token in stop_ids), len(tokens))
         hit_eos = length < len(tokens)
         kept = list(tokens[:length])
+        while kept and kept[-1] in special_ids:
+            kept.pop()
         text = tokenizer.decode(kept, skip_special_tokens=True)
         cut = _first_stop(text, params.stop)
         if cut is not None:
             text = text[:cut]
+        end = special_tail_start(text, specials)
+        limit = end if end < len(text) else cut
+        text = text[:end]
         token_logprobs = None
         if logprobs is not None:
-            token_logprobs = _token_logprobs(pieces, kept, logprobs[row], params.top_logprobs, cut)
+            token_logprobs = _token_logprobs(pieces, kept, logprobs[row], params.top_logprobs, limit)
         completions.append(
             Completion(
                 text=text,
@@ -57,6 +67,18 @@ def decode_rows(
             )
         )
     return completions
+
+
+def special_tail_start(text: str, specials: Sequence[str]) -> int:
+    """Where the run of ``specials`` (and the whitespace around them) that ends ``text`` starts.
+
+    ``len(text)`` when ``text`` does not end with one of them.
+    """
+    end, trimmed = len(text), text.rstrip()
+    while token := next((special for special in specials if trimmed.endswith(special)), None):
+        trimmed = trimmed[: -len(token)].rstrip()
+        end = len(trimmed)
+    return end
 
 
 def _first_stop(text: str, stops: Sequence[str]) -> int | None:

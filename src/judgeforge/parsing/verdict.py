@@ -5,16 +5,30 @@ response cannot be mistaken for the judge's verdict.
 
 Accepted forms (``mode="absolute"``: a whole number 1..5; ``mode="relative"``: ``A`` or ``B``):
 
-- The verdict is read after the **last** ``[RESULT]`` marker (case-insensitive; ``[RESULT]:`` too). Earlier
-  markers, e.g. a feedback that quotes ``[RESULT] 3``, are part of the feedback.
+- The verdict is read after the **last** ``[RESULT]`` marker (case-insensitive). The marker may carry a colon
+  after or inside its brackets: ``[RESULT]``, ``[RESULT]:``, ``[RESULT:]``, and ``[RESULT: 4]`` /
+  ``[RESULT:B]``, where the value sits inside the brackets. Earlier markers, e.g. a feedback that quotes
+  ``[RESULT] 3``, are part of the feedback. ``[RESULTS]`` or ``[RESULT 4]`` are not markers.
 - After the marker, any of: whitespace, ``:``, brackets/parentheses/quotes/markdown emphasis around the value,
-  a ``Score``/``Score:`` label (absolute) or ``Response``/``Response:`` label (relative), then the value.
+  and one short label before the value: ``Score``, ``Result``, ``Rating``, ``score of``, optionally preceded
+  by ``Final``/``Overall`` and followed by ``:`` or ``=`` (absolute); ``Result``, ``Winner``, ``Better
+  response``, ``Preferred response`` and/or ``Response``/``Output`` (relative), then the value.
 - After the value: ``/5``, ``out of 5``, closing brackets, trailing punctuation and whitespace, and for
   relative verdicts ``is better``/``wins``. Any further text on the same line makes the output ambiguous
-  (a failure); text on later lines (e.g. an end-of-sequence token or a note) is ignored.
+  (a failure: ``4 or 5``, ``4 5``, ``4/10``); text on later lines (e.g. a note) is ignored.
+- An end-of-turn token ends the verdict line like a newline: servers that do not skip special tokens return
+  them as text, right after the value, with or without spaces, often repeated. Recognised: ``</s>``
+  (Llama 2, Mistral), ``<eos>`` and ``<end_of_turn>`` (Gemma), ``<end_of_utterance>`` (Idefics), and every
+  ``<|name|>`` / ``<｜name｜>`` control token: ``<|im_end|>`` and ``<|endoftext|>`` (ChatML, Qwen, GPT-2),
+  ``<|eot_id|>``, ``<|eom_id|>`` and ``<|end_of_text|>`` (Llama 3), ``<|eot|>`` (Llama 4), ``<|end|>`` (Phi-3),
+  ``<|END_OF_TURN_TOKEN|>`` (Command-R), ``<｜end▁of▁sentence｜>`` (DeepSeek), ``<|EOT|>``, ``<|return|>``...
+  Text after such a token is not the model's answer and is ignored; a token right after the marker leaves
+  no verdict. A trailing line of such tokens after a fallback line (below) is ignored too.
 - A value outside the allowed ones (``6``, ``0``, ``4.5``, ``C``, ``A or B``) is a failure, never a default.
 - Without any marker, a single fallback is tried: an output whose last line reads ``Score: 4``/``Score 4``
-  (absolute) or ``Winner: A``/``Better response: B`` (relative). Otherwise the verdict is a failure.
+  (absolute) or ``Winner: A``/``Better response: B`` (relative). Otherwise the verdict is a failure (so a
+  ``Score: 4`` inside a sentence is never read).
+- A failure says what was seen, e.g. ``unreadable verdict after [RESULT]: 'banana'``.
 - ``feedback`` is the text before the marker, stripped, with a leading ``Feedback:`` label removed.
 """
 
@@ -24,19 +38,30 @@ import re
 
 from judgeforge.records import Mode, Verdict
 
-MARKER = re.compile(r"\[RESULT\]:?", re.IGNORECASE)
+MARKER = re.compile(r"\[RESULT(?:\]:?|:\]?)", re.IGNORECASE)
+_MARKER_HEAD = "[RESULT"
 _OPEN = r"[\s\[\(\{\"'*_`:]*"
 _CLOSE = r"[\s\]\)\}\"'*_`]*"
 _TAIL = r"[\s.!,;:\]\)\}\"'*_`]*"
+_LABEL_END = r"[\s\[\(\{\"'*_`:=]*"  # one run (not two adjacent ones): no quadratic backtracking on spaces
+_ABSOLUTE_LABEL = rf"(?:(?:final|overall)\s+)?(?:score|result|rating)(?:\s+of)?{_LABEL_END}"
+_RELATIVE_LABEL = (
+    rf"(?:(?:result|winner|(?:better|preferred)\s+response){_LABEL_END})?(?:(?:response|output){_LABEL_END})?"
+)
 _ABSOLUTE_VALUE = re.compile(
-    rf"^{_OPEN}(?:score\s*[:=]?{_OPEN})?(?P<value>-?\d+(?:\.\d+)?)"
-    rf"{_CLOSE}(?:(?:/|out\s+of)\s*5(?:\.0)?)?{_TAIL}$",
+    rf"^{_OPEN}(?:{_ABSOLUTE_LABEL})?(?P<value>-?\d+(?:\.\d+)?)"
+    # possessive (*+): what _CLOSE takes, _TAIL would take too; no quadratic backtracking on "4" + spaces + "x"
+    rf"{_CLOSE}+(?:(?:/|out\s+of)\s*5(?:\.0)?)?{_TAIL}+$",
     re.IGNORECASE,
 )
 _RELATIVE_VALUE = re.compile(
-    rf"^{_OPEN}(?:(?:response|output)\s*[:=]?{_OPEN})?(?P<value>[A-Za-z])\b"
+    rf"^{_OPEN}{_RELATIVE_LABEL}(?P<value>[A-Za-z])\b"
     rf"{_CLOSE}(?:\s+(?:is\s+(?:the\s+)?better|wins))?{_TAIL}$",
     re.IGNORECASE,
+)
+# Named end-of-turn tokens, then any ASCII or full-width (DeepSeek) ``<|...|>`` control token.
+END_OF_TURN = re.compile(
+    r"</s>|<eos>|<end_of_turn>|<end_of_utterance>|<\|[^|<>\s]{1,64}\|>|<｜[^｜<>\s]{1,64}｜>"
 )
 _ABSOLUTE_FALLBACK = re.compile(r"^\W*(?:overall\s+)?score\s*(?:is|:|=)?\s*(?P<rest>.+)$", re.IGNORECASE)
 _RELATIVE_FALLBACK = re.compile(
@@ -58,15 +83,21 @@ def parse_verdict(text: str, mode: Mode) -> Verdict:
 
 
 def _last_marker(text: str) -> tuple[int, int] | None:
-    """(start, end) of the last ``[RESULT]`` marker, any case, with its optional colon."""
-    if text.isascii():  # upper() keeps every index of an ASCII string: one C search from the end
-        start = text.upper().rfind("[RESULT]")
-        if start < 0:
-            return None
-        end = start + len("[RESULT]")
-        return start, end + (text[end : end + 1] == ":")
-    markers = list(MARKER.finditer(text))
-    return (markers[-1].start(), markers[-1].end()) if markers else None
+    """(start, end) of the last marker, any case: ``[RESULT]``, ``[RESULT]:``, ``[RESULT:`` or ``[RESULT:]``."""
+    if not text.isascii():  # upper() may change lengths outside ASCII: the regex keeps indices right
+        markers = list(MARKER.finditer(text))
+        return (markers[-1].start(), markers[-1].end()) if markers else None
+    upper = text.upper()  # keeps every index of an ASCII string: C searches from the end
+    start = upper.rfind(_MARKER_HEAD)
+    while start >= 0:  # inline, no helper: this runs once per graded row
+        end = start + len(_MARKER_HEAD) + 1
+        mark = upper[end - 1 : end + 1]  # the character that closes the head, and the next one
+        if mark[:1] == "]":
+            return start, end + (mark == "]:")
+        if mark[:1] == ":":
+            return start, end + (mark == ":]")
+        start = upper.rfind(_MARKER_HEAD, 0, start)
+    return None
 
 
 def _verdict_from(mode: Mode, verdict_text: str, feedback: str, raw: str, where: str) -> Verdict:
@@ -90,6 +121,10 @@ def _first_line(text: str) -> str:
 def _read_value(mode: Mode, line: str) -> tuple[str, str | None]:
     if line in ALLOWED[mode]:  # the usual "4" or "A": what the pattern would read, without running it
         return line, None
+    if "<" in line:
+        line = before_end_of_turn(line)
+        if line in ALLOWED[mode]:  # "4</s>", "B<|im_end|>"
+            return line, None
     if not line:
         return "", "no verdict"
     pattern = _ABSOLUTE_VALUE if mode == "absolute" else _RELATIVE_VALUE
@@ -105,8 +140,16 @@ def _read_value(mode: Mode, line: str) -> tuple[str, str | None]:
     return value, None
 
 
+def before_end_of_turn(line: str) -> str:
+    """``line`` up to its first end-of-turn token (see :data:`END_OF_TURN`), right-stripped."""
+    match = END_OF_TURN.search(line)
+    return line if match is None else line[: match.start()].rstrip()
+
+
 def _fallback(text: str, mode: Mode) -> Verdict:
     lines = [line for line in text.strip().splitlines() if line.strip()]
+    while lines and lines[-1].lstrip().startswith("<") and END_OF_TURN.match(lines[-1].lstrip()):
+        lines.pop()  # "Score: 4\n</s>": the turn ended on the line before
     pattern = _ABSOLUTE_FALLBACK if mode == "absolute" else _RELATIVE_FALLBACK
     if lines:
         match = pattern.match(lines[-1].strip())
