@@ -1,0 +1,46 @@
+"""Synthetic models of known quality for leaderboard tests: responses whose word overlap with the reference
+answer (what the fake judge scores) is set by a quality level 1..5."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+WORDS_PER_ANSWER = 20
+VOCABULARY = [f"term{index}" for index in range(400)]
+FILLER = [f"fill{index}" for index in range(400)]
+
+
+def quality_response(reference: Sequence[str], quality: int, rng: random.Random) -> str:
+    """A response sharing (quality - 1) / 4 of the reference's words, padded to the same word count."""
+    shared = round((quality - 1) / 4 * len(reference))
+    words = list(reference[:shared]) + rng.sample(FILLER, len(reference) - shared)
+    rng.shuffle(words)
+    return " ".join(words)
+
+
+def quality_rows(levels: dict[str, int], instructions: int, seed: int = 0) -> list[dict[str, Any]]:
+    """One row per (instruction, model) with a ``model`` column, a reference answer and a category."""
+    rng = random.Random(seed)
+    rows = []
+    for index in range(instructions):
+        reference = rng.sample(VOCABULARY, WORDS_PER_ANSWER)
+        for model, quality in levels.items():
+            rows.append(
+                {
+                    "instruction": f"Question {index}: explain the topic in full.",
+                    "model": model,
+                    "response": quality_response(reference, quality, rng),
+                    "reference_answer": " ".join(reference),
+                    "category": "even" if index % 2 == 0 else "odd",
+                }
+            )
+    return rows
+
+
+def write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
