@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -14,9 +14,7 @@ pytest.importorskip("uvicorn")
 from judgeforge.judge import Judge
 from judgeforge.serve import KeyChecker, ServeConfig
 from judgeforge.serve.run import RunningServer, serve_in_thread
-from serve.support import API_KEY, OTHER_KEY, fake_judge
-
-ServerFactory = Callable[..., AbstractContextManager[RunningServer]]
+from serve.support import API_KEY, OTHER_KEY, ServerFactory, fake_judge
 
 
 @pytest.fixture

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from judgeforge.backends.retry import RetryPolicy
 from judgeforge.judge import Judge
+from judgeforge.serve.run import RunningServer
+
+# The ``start_server`` fixture: ``with start_server(judge, max_items=2) as server: ...``
+ServerFactory = Callable[..., AbstractContextManager[RunningServer]]
 
 API_KEY = "test-key-0123456789abcdef"
 OTHER_KEY = "test-key-fedcba9876543210"

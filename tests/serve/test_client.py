@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,17 +20,17 @@ from judgeforge.records import DirectItem
 from judgeforge.rubrics import load_rubric
 from judgeforge.serve.client import AsyncJudgeClient, JudgeClient
 from judgeforge.serve.run import RunningServer
-from serve.support import API_KEY, ITEM, PAIR, fake_judge
+from serve.support import API_KEY, ITEM, PAIR, ServerFactory, fake_judge
 
 
-def variants(count: int) -> list[dict]:
+def variants(count: int) -> list[dict[str, Any]]:
     return [
         {**ITEM, "id": f"i{n}", "response": f"{ITEM['response']} Note {n}: {'blue ' * (n % 5)}"}
         for n in range(count)
     ]
 
 
-def expected_scores(rows: list[dict]) -> list[float | None]:
+def expected_scores(rows: list[dict[str, Any]]) -> list[float | None]:
     items = [DirectItem(**{**row, "rubric": load_rubric(row["rubric"])}) for row in rows]
     return [j.score for j in fake_judge().grade_many(items)]
 
@@ -64,7 +66,7 @@ def test_client_translates_refusals_into_judgeforge_errors(server: RunningServer
             client.grade([{"instruction": "x", "rubric": "helpfulness"}])
 
 
-def test_concurrent_clients_each_get_their_own_correct_answers(start_server) -> None:
+def test_concurrent_clients_each_get_their_own_correct_answers(start_server: ServerFactory) -> None:
     rows = variants(24)
     expected = dict(zip((r["id"] for r in rows), expected_scores(rows)))
     with start_server(fake_judge(latency_ms=20), max_concurrency=8) as srv:
@@ -79,7 +81,7 @@ def test_concurrent_clients_each_get_their_own_correct_answers(start_server) -> 
     assert sorted(answers, key=lambda p: str(p[0])) == sorted(expected.items())
 
 
-def test_async_client_honours_retry_after_under_a_burst(start_server) -> None:
+def test_async_client_honours_retry_after_under_a_burst(start_server: ServerFactory) -> None:
     async def burst(url: str) -> list[float | None]:
         async with AsyncJudgeClient(url, API_KEY, max_retries=20) as client:
             groups = await asyncio.gather(*(client.grade([row]) for row in variants(6)))
@@ -122,7 +124,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_cli_serve_runs_the_real_command(tmp_path) -> None:
+def test_cli_serve_runs_the_real_command(tmp_path: Path) -> None:
     keys = tmp_path / "keys.txt"
     keys.write_text(f"# service keys\n{API_KEY}\n", encoding="utf-8")
     port = _free_port()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from judgeforge.errors import ConfigError
@@ -10,7 +12,7 @@ from judgeforge.serve.run import serve
 from serve.support import API_KEY, OTHER_KEY, fake_judge
 
 
-def test_keys_come_from_env_and_file_deduplicated(tmp_path) -> None:
+def test_keys_come_from_env_and_file_deduplicated(tmp_path: Path) -> None:
     keys_file = tmp_path / "keys"
     keys_file.write_text(f"# rotated 2024-05\n\n  {OTHER_KEY}  \n{API_KEY}\n", encoding="utf-8")
     env = {API_KEYS_ENV: f" {API_KEY} ,,"}
@@ -36,3 +38,9 @@ def test_no_auth_is_refused_off_loopback_and_bad_limits_are_config_errors() -> N
         serve(fake_judge(), host="0.0.0.0", port=1, keys=None)
     with pytest.raises(ConfigError, match="max_items"):
         ServeConfig.from_options(max_items=0)
+    with pytest.raises(ConfigError) as raised:
+        ServeConfig.from_options(max_items=0, max_body_bytes="big", public_docs="maybe", nope=1)
+    assert str(raised.value) == (
+        "invalid serve options: max_body_bytes: must be a whole number; max_items: must be at least 1; "
+        "public_docs: must be true or false; nope: unknown field"
+    )

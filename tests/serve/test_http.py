@@ -6,22 +6,24 @@ import json
 import logging
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from judgeforge.backends import Backend
 from judgeforge.judge import Judge
-from judgeforge.records import Completion, DirectItem, Prompt
+from judgeforge.records import Completion, DirectItem, Outcome, Prompt
 from judgeforge.rubrics import load_rubric
 from judgeforge.sampling import SamplingParams
 from judgeforge.serve.run import RunningServer
-from serve.support import API_KEY, AUTH, ITEM, OTHER_KEY, PAIR, fake_judge
+from serve.support import API_KEY, AUTH, ITEM, OTHER_KEY, PAIR, ServerFactory, fake_judge
 
 
-def assert_clean(response: httpx.Response) -> dict:
+def assert_clean(response: httpx.Response) -> dict[str, Any]:
     """An error answer: our JSON shape, a request id, and nothing from a traceback."""
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert set(body) == {"error", "request_id"}
     assert body["request_id"] == response.headers["x-request-id"]
     assert "Traceback" not in response.text and 'File "' not in response.text
@@ -66,6 +68,34 @@ def test_wrong_keys_are_refused_and_each_configured_key_works(server: RunningSer
             assert http.get("/v1/rubrics", headers=headers).status_code == 200, headers
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Authorization": API_KEY}, "malformed Authorization header: no 'Bearer ' before the key"),
+        ({"Authorization": f"Basic {API_KEY}"}, "unsupported Authorization scheme 'Basic'"),
+        ({"Authorization": f"token {API_KEY}"}, "unsupported Authorization scheme 'token'"),
+        ({"Authorization": f"{API_KEY} {API_KEY}"}, "unsupported Authorization scheme: send"),
+        ({"Authorization": "Bearer"}, "'Bearer' is not followed by an API key"),
+        ({"Authorization": API_KEY, "X-API-Key": "nope"}, "no 'Bearer ' before the key"),
+        ({"Authorization": f"Bearer {API_KEY}x"}, "invalid API key"),
+        ({"X-API-Key": ""}, "missing API key"),
+    ],
+)
+def test_a_malformed_authorization_header_says_so(
+    server: RunningServer, headers: dict[str, str], expected: str
+) -> None:
+    response = httpx.get(f"{server.url}/v1/info", headers=headers)
+    assert response.status_code == 401
+    message = assert_clean(response)["error"]["message"]
+    assert expected in message, message
+    assert API_KEY not in response.text  # the header's value is never echoed
+
+
+def test_a_valid_x_api_key_is_enough_beside_a_malformed_authorization_header(server: RunningServer) -> None:
+    headers = {"Authorization": f"Basic {API_KEY}", "X-API-Key": OTHER_KEY}
+    assert httpx.get(f"{server.url}/v1/info", headers=headers).status_code == 200
+
+
 def test_openapi_documents_routes_and_auth(server: RunningServer) -> None:
     schema = httpx.get(f"{server.url}/openapi.json", headers=AUTH).json()
     assert {"/v1/grade", "/v1/compare", "/v1/rubrics", "/healthz"} <= set(schema["paths"])
@@ -102,7 +132,7 @@ def test_compare_with_inline_rubric_and_batch_default_rubric(server: RunningServ
     assert winners[0] in ("A", "B")
 
 
-def test_backend_failures_come_back_per_item_as_reasons(start_server) -> None:
+def test_backend_failures_come_back_per_item_as_reasons(start_server: ServerFactory) -> None:
     with start_server(fake_judge(fail_rate=1.0)) as srv:
         response = httpx.post(f"{srv.url}/v1/grade", json=ITEM, headers=AUTH)
     result = response.json()["results"][0]
@@ -153,7 +183,7 @@ class _Slow(Backend):
     def identity(self) -> dict[str, str]:
         return {"backend": "slow"}
 
-    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> list[Completion]:
+    async def generate(self, prompts: Sequence[Prompt], params: SamplingParams) -> Sequence[Outcome]:
         import asyncio
 
         self.entered.release()
@@ -162,7 +192,7 @@ class _Slow(Backend):
         return await self.inner.generate(prompts, params)
 
 
-def test_full_service_answers_429_with_retry_after_at_once(start_server) -> None:
+def test_full_service_answers_429_with_retry_after_at_once(start_server: ServerFactory) -> None:
     backend = _Slow()
     with start_server(Judge(backend), max_concurrency=2, retry_after_s=3) as srv:
         results: list[httpx.Response] = []
@@ -190,7 +220,7 @@ def test_full_service_answers_429_with_retry_after_at_once(start_server) -> None
     assert after.status_code == 200  # slots are released after the work ends
 
 
-def test_burst_against_a_slow_fake_judge_gets_429s_and_no_errors(start_server) -> None:
+def test_burst_against_a_slow_fake_judge_gets_429s_and_no_errors(start_server: ServerFactory) -> None:
     with start_server(fake_judge(latency_ms=300), max_concurrency=2) as srv:
         barrier = threading.Barrier(8)
         statuses: list[int] = []
@@ -211,44 +241,122 @@ def test_burst_against_a_slow_fake_judge_gets_429s_and_no_errors(start_server) -
 
 
 # -- validation -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        (b'{"instruction": "x", ', "malformed JSON"),
-        (b"[1, 2]", "body: Input should be a valid dictionary"),
-        (json.dumps({"items": [ITEM, {**ITEM, "instruction": None}]}).encode(), "items[1].instruction"),
-        (
-            json.dumps({"items": [ITEM, {**ITEM, "response": "   "}]}).encode(),
-            "items[1].response: Value error, must not be empty",
-        ),
-        (
-            json.dumps({"items": [{k: v for k, v in ITEM.items() if k != "response"}]}).encode(),
-            "items[0].response: Field required",
-        ),
-        (json.dumps({**ITEM, "rubric": "nope"}).encode(), "items[0].rubric: unknown rubric 'nope'"),
-        (
-            json.dumps({**ITEM, "rubric": "/etc/judgeforge/rubric.yaml"}).encode(),
-            "items[0].rubric: unknown rubric",
-        ),
-        (
-            json.dumps({**ITEM, "rubric": {"criteria": "x"}}).encode(),
-            "rubric.score1_description: Field required",
-        ),
-        (json.dumps({"items": []}).encode(), "items: List should have at least 1 item"),
-        (json.dumps({**ITEM, "surprise": 1}).encode(), "surprise: Extra inputs are not permitted"),
-        (json.dumps({**ITEM, "rubric": None}).encode(), "items[0].rubric: missing"),
-    ],
+BAD_BODIES = [
+    (b'{"instruction": "x", ', "body: malformed JSON"),
+    (b"[1, 2]", "body: must be a JSON object, got a list"),
+    (b"", "body: the request has no body"),
+    (
+        json.dumps({"items": [ITEM, {**ITEM, "instruction": None}]}).encode(),
+        "items[1].instruction: must be a string",
+    ),
+    (
+        json.dumps({"items": [ITEM, {**ITEM, "response": "   "}]}).encode(),
+        "items[1].response: must not be empty or blank",
+    ),
+    (
+        json.dumps({"items": [{k: v for k, v in ITEM.items() if k != "response"}]}).encode(),
+        "items[0].response: required field is missing",
+    ),
+    (json.dumps({**ITEM, "rubric": "nope"}).encode(), "rubric: unknown rubric 'nope'"),
+    (json.dumps({**ITEM, "rubric": "/etc/judgeforge/rubric.yaml"}).encode(), "rubric: unknown rubric"),
+    (json.dumps({**ITEM, "rubric": {"criteria": "x"}}).encode(), "rubric.score1_description: required field"),
+    (json.dumps({**ITEM, "rubric": 5}).encode(), "rubric: must be a library rubric name or a rubric object"),
+    (json.dumps({"items": []}).encode(), "items: must hold at least 1 item"),
+    (json.dumps({**ITEM, "surprise": 1}).encode(), "surprise: unknown field"),
+    (json.dumps({**ITEM, "rubric": None}).encode(), "rubric: required field is missing"),
+    (json.dumps({**ITEM, "id": "x" * 201}).encode(), "id: must be at most 200 characters"),
+]
+# pydantic's own wording, which a client should never have to read
+PYDANTIC_WORDING = (
+    "Value error",
+    "Input should",
+    "Field required",
+    "Extra inputs",
+    "should have",
+    "valid dict",
 )
-def test_bad_requests_get_422_naming_item_and_field(
+
+
+def post_raw(server: RunningServer, body: bytes, path: str = "/v1/grade") -> httpx.Response:
+    headers = {**AUTH, "content-type": "application/json"}
+    return httpx.post(f"{server.url}{path}", content=body, headers=headers)
+
+
+@pytest.mark.parametrize(("body", "expected"), BAD_BODIES)
+def test_bad_requests_get_422_naming_field_in_plain_words(
     server: RunningServer, body: bytes, expected: str
 ) -> None:
-    response = httpx.post(
-        f"{server.url}/v1/grade", content=body, headers={**AUTH, "content-type": "application/json"}
-    )
+    response = post_raw(server, body)
     assert response.status_code == 422
     error = assert_clean(response)["error"]
     assert error["code"] == "invalid_request"
     assert expected in error["message"], error["message"]
+    assert error["problems"] and all(
+        f"{p['field']}: {p['message']}" in error["message"] for p in error["problems"]
+    )
+    assert not any(phrase in response.text for phrase in PYDANTIC_WORDING), response.text
+
+
+def no_reference_judge(tmp_path: Path) -> Judge:
+    """A judge whose template set cannot show a reference answer."""
+    import shutil
+    from importlib import resources
+
+    folder = tmp_path / "no-reference-set"
+    shutil.copytree(str(resources.files("judgeforge.prompts") / "sets" / "prometheus2"), folder)
+    (folder / "absolute.txt").unlink()
+    (folder / "relative.txt").unlink()
+    return Judge("fake", template_set=folder)
+
+
+def test_a_422_lists_every_problem_of_the_request(start_server: ServerFactory, tmp_path: Path) -> None:
+    reference = {**ITEM, "reference_answer": "Rayleigh scattering."}
+    items = [
+        {**ITEM, "response": " "},  # the shape
+        {**ITEM, "rubric": "nope"},  # a rubric name the service does not know
+        reference,  # what the template set cannot show
+        {k: v for k, v in ITEM.items() if k != "rubric"},  # no rubric here nor for the batch
+        {**ITEM, "instruction": 3, "rubric": "nope"},  # two at once
+        reference,
+    ]
+    with start_server(no_reference_judge(tmp_path)) as srv:
+        response = post_raw(srv, json.dumps({"items": items}).encode())
+        valid_shape = post_raw(srv, json.dumps({"items": [ITEM, reference, ITEM, reference]}).encode())
+        pairs = {**PAIR, "reference_answer": "Rayleigh."}
+        compared = post_raw(srv, json.dumps({"items": [pairs, pairs]}).encode(), "/v1/compare")
+    assert response.status_code == 422
+    error = assert_clean(response)["error"]
+    assert [(p["field"], p["message"].split(" (")[0]) for p in error["problems"]] == [
+        ("items[0].response", "must not be empty or blank"),
+        ("items[1].rubric", "unknown rubric 'nope'"),
+        (
+            "items[2].reference_answer",
+            "template set 'prometheus2' has no absolute template with a reference answer",
+        ),
+        ("items[3].rubric", "required field is missing"),
+        ("items[4].instruction", "must be a string, got a number"),
+        ("items[4].rubric", "unknown rubric 'nope'"),
+        (
+            "items[5].reference_answer",
+            "template set 'prometheus2' has no absolute template with a reference answer",
+        ),
+    ]
+    assert error["message"].startswith("7 problems: items[0].response: must not be empty or blank; ")
+    assert all(f"{p['field']}: {p['message']}" in error["message"] for p in error["problems"])
+    for answer, fields in ((valid_shape, ["items[1]", "items[3]"]), (compared, ["items[0]", "items[1]"])):
+        assert answer.status_code == 422
+        assert [p["field"] for p in answer.json()["error"]["problems"]] == [
+            f"{f}.reference_answer" for f in fields
+        ]
+
+
+def test_the_message_spells_out_ten_problems_and_counts_the_rest(server: RunningServer) -> None:
+    items = [{**ITEM, "response": ""}] * 12  # validation runs before the item limit (4)
+    error = post_raw(server, json.dumps({"items": items}).encode()).json()["error"]
+    assert len(error["problems"]) == 12
+    assert error["message"].startswith("12 problems: items[0].response: must not be empty")
+    assert "items[9].response" in error["message"] and "items[10]" not in error["message"]
+    assert error["message"].endswith("; and 2 more (see problems)")
 
 
 # -- errors and logs --------------------------------------------------------------------------------------
@@ -262,7 +370,9 @@ class _Broken(Backend):
         raise RuntimeError("secret internal detail /srv/models/private")
 
 
-def test_unexpected_errors_are_a_generic_500_with_request_id(start_server, caplog) -> None:
+def test_unexpected_errors_are_a_generic_500_with_request_id(
+    start_server: ServerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="judgeforge.serve")
     with start_server(Judge(_Broken())) as srv:
         response = httpx.post(f"{srv.url}/v1/grade", json=ITEM, headers={**AUTH, "X-Request-ID": "req-42"})
@@ -279,7 +389,9 @@ def test_unexpected_errors_are_a_generic_500_with_request_id(start_server, caplo
     assert "secret internal detail" in caplog.text  # details are in the server log
 
 
-def test_access_log_is_json_per_request_and_never_holds_keys(server: RunningServer, caplog) -> None:
+def test_access_log_is_json_per_request_and_never_holds_keys(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="judgeforge.serve.access")
     httpx.post(f"{server.url}/v1/grade", json=ITEM, headers={**AUTH, "X-Request-ID": "log-1"})
     httpx.get(f"{server.url}/v1/rubrics", headers={"X-API-Key": OTHER_KEY + "bad", "X-Request-ID": "log-2"})
@@ -293,17 +405,15 @@ def test_access_log_is_json_per_request_and_never_holds_keys(server: RunningServ
     assert API_KEY not in caplog.text and OTHER_KEY not in caplog.text
 
 
-def test_an_input_the_template_set_cannot_show_is_a_422_for_that_item(start_server, tmp_path) -> None:
-    import shutil
-    from importlib import resources
-
-    folder = tmp_path / "no-reference-set"
-    shutil.copytree(str(resources.files("judgeforge.prompts") / "sets" / "prometheus2"), folder)
-    (folder / "absolute.txt").unlink()  # this set can only grade without a reference answer
-    with start_server(Judge("fake", template_set=folder)) as srv:
+def test_an_input_the_template_set_cannot_show_is_a_422_for_that_item(
+    start_server: ServerFactory, tmp_path: Path
+) -> None:
+    with start_server(no_reference_judge(tmp_path)) as srv:
         items = [ITEM, {**ITEM, "reference_answer": "Rayleigh scattering."}]
         response = httpx.post(f"{srv.url}/v1/grade", json={"items": items}, headers=AUTH)
+        single = httpx.post(f"{srv.url}/v1/grade", json=items[1], headers=AUTH)
         assert httpx.post(f"{srv.url}/v1/grade", json={"items": items[:1]}, headers=AUTH).status_code == 200
     assert response.status_code == 422
     message = assert_clean(response)["error"]["message"]
     assert message.startswith("items[1].reference_answer: ") and "without" not in message
+    assert assert_clean(single)["error"]["message"].startswith("reference_answer: ")

@@ -7,6 +7,7 @@ import inspect
 import itertools
 import math
 import statistics
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ COMPLETIONS = [
 ]
 
 
-def trl_kwargs(log: list) -> dict:
+def trl_kwargs(log: list[tuple[str, float]]) -> dict[str, Any]:
     """What GRPOTrainer._calculate_rewards passes besides prompts and completions."""
     return {
         "completion_ids": [[1, 2, 3]] * len(PROMPTS),
@@ -49,18 +50,26 @@ def judge_scores(
     return [j.score for j in fake_judge().grade_many(items)]
 
 
+def floats(values: list[float | None]) -> list[float]:
+    """The values, checked to hold no None (every sample graded)."""
+    assert all(value is not None for value in values)
+    return [value for value in values if value is not None]
+
+
 def test_linear_raw_and_zscore_rewards_follow_the_judge_scores() -> None:
-    scores = judge_scores(PROMPTS, COMPLETIONS)
+    scores = floats(judge_scores(PROMPTS, COMPLETIONS))
     assert len(set(scores)) > 1  # the batch has spread, so z-scores are informative
-    log: list = []
-    linear = JudgeReward(fake_judge(), "helpfulness")(
-        prompts=PROMPTS, completions=COMPLETIONS, **trl_kwargs(log)
+    log: list[tuple[str, float]] = []
+    linear = floats(
+        JudgeReward(fake_judge(), "helpfulness")(prompts=PROMPTS, completions=COMPLETIONS, **trl_kwargs(log))
     )
     raw = JudgeReward(fake_judge(), "helpfulness", normalization="raw")(
         prompts=PROMPTS, completions=COMPLETIONS
     )
-    z = JudgeReward(fake_judge(), "helpfulness", normalization="zscore")(
-        prompts=PROMPTS, completions=COMPLETIONS
+    z = floats(
+        JudgeReward(fake_judge(), "helpfulness", normalization="zscore")(
+            prompts=PROMPTS, completions=COMPLETIONS
+        )
     )
     assert raw == scores
     assert linear == [(s - 1) / 4 for s in scores] and all(0.0 <= r <= 1.0 for r in linear)
@@ -122,7 +131,7 @@ def test_sync_and_async_forms_are_recognised_the_way_trl_checks_them() -> None:
     )
     assert not inspect.iscoroutinefunction(sync_reward.__call__)
     assert inspect.iscoroutinefunction(async_reward.__call__)
-    rewards = asyncio.run(async_reward(prompts=PROMPTS, completions=COMPLETIONS))
+    rewards = floats(asyncio.run(async_reward(prompts=PROMPTS, completions=COMPLETIONS)))
     assert rewards == sync_reward(prompts=PROMPTS, completions=COMPLETIONS) and not any(
         math.isnan(r) for r in rewards
     )

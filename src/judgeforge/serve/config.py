@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from judgeforge.errors import ConfigError
+from judgeforge.serve.models import plain_problems
 
 API_KEYS_ENV = "JUDGEFORGE_API_KEYS"
 
@@ -33,11 +34,11 @@ class ServeConfig(BaseModel):
 
     @classmethod
     def from_options(cls, **options: Any) -> ServeConfig:
-        """Validated config; a bad value raises ConfigError naming the option."""
+        """Validated config; a bad value raises ConfigError naming every bad option, in plain words."""
         try:
             return cls(**options)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(str(problem) for problem in plain_problems(exc.errors()))
             raise ConfigError(f"invalid serve options: {problems}") from exc
 
 

@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from judgeforge.serve.config import KeyChecker
@@ -28,12 +28,18 @@ error_log = logging.getLogger("judgeforge.serve")
 PUBLIC_PATHS = frozenset({"/healthz"})
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Authorization schemes named back in a 401; any other first word might be a key sent without "Bearer ".
+_KNOWN_SCHEMES = frozenset(
+    {"basic", "digest", "token", "negotiate", "ntlm", "apikey", "api-key", "key", "oauth", "dpop", "hawk"}
+)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def error_body(code: str, message: str, request_id: str | None, problems: list[str] | None = None) -> bytes:
-    """The JSON of :class:`~judgeforge.serve.models.ErrorResponse`."""
-    detail = {"code": code, "message": message, "problems": problems or []}
+def error_body(
+    code: str, message: str, request_id: str | None, problems: Sequence[Mapping[str, str]] | None = None
+) -> bytes:
+    """The JSON of :class:`~judgeforge.serve.models.ErrorResponse`; ``problems``: ``{field, message}`` each."""
+    detail = {"code": code, "message": message, "problems": [dict(problem) for problem in problems or ()]}
     return json.dumps({"error": detail, "request_id": request_id}).encode()
 
 
@@ -80,12 +86,13 @@ class Guard:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         keys = None if scope["path"] in self.public else self.keys
-        if keys is not None and not keys.check(_presented_key(scope)):
-            missing = _presented_key(scope) is None
-            message = "missing API key" if missing else "invalid API key"
-            headers = [(b"www-authenticate", b'Bearer realm="judgeforge"')]
-            await _respond(send, 401, error_body("unauthorized", message, request_id), headers)
-            return
+        if keys is not None:
+            key, malformed = presented_key(scope)
+            if not keys.check(key):
+                message = malformed or ("missing API key" if key is None else "invalid API key")
+                headers = [(b"www-authenticate", b'Bearer realm="judgeforge"')]
+                await _respond(send, 401, error_body("unauthorized", message, request_id), headers)
+                return
         if scope["method"] in _BODY_METHODS:
             declared = _content_length(scope)
             try:
@@ -114,15 +121,39 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _presented_key(scope: Scope) -> str | None:
-    """``Authorization: Bearer <key>`` or ``X-API-Key: <key>``."""
+def presented_key(scope: Scope) -> tuple[str | None, str | None]:
+    """(the key presented, what is wrong with the Authorization header if anything).
+
+    ``Authorization: Bearer <key>`` is read first; ``X-API-Key: <key>`` otherwise (also when the
+    Authorization header is malformed: the reason is kept for the 401 in case that key fails too). The
+    reason never quotes the header's value, only a well-known scheme name (``Basic``, ``Token`` ...).
+    """
     authorization = _header(scope, b"authorization")
+    malformed = None
     if authorization is not None:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            return token.strip()
+        token, malformed = _bearer_token(authorization)
+        if token is not None:
+            return token, None
     key = _header(scope, b"x-api-key")
-    return key.strip() if key and key.strip() else None
+    return (key.strip() if key and key.strip() else None), malformed
+
+
+def _bearer_token(authorization: str) -> tuple[str | None, str | None]:
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        if token.strip():
+            return token.strip(), None
+        return None, "malformed Authorization header: 'Bearer' is not followed by an API key"
+    if not token.strip():
+        return None, (
+            "malformed Authorization header: no 'Bearer ' before the key "
+            "(send 'Authorization: Bearer <API key>' or 'X-API-Key: <API key>')"
+        )
+    name = f" '{scheme}'" if scheme.lower() in _KNOWN_SCHEMES else ""
+    return None, (
+        f"unsupported Authorization scheme{name}: send 'Authorization: Bearer <API key>' "
+        "or 'X-API-Key: <API key>'"
+    )
 
 
 def _content_length(scope: Scope) -> int | None:

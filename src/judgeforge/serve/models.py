@@ -7,6 +7,7 @@ per item, in order.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
@@ -145,10 +146,21 @@ class InfoResponse(Body):
     limits: dict[str, int]
 
 
+class Problem(Body):
+    """One problem of a request: where (``items[1].instruction``, ``rubric``, ``body``) and what, in plain
+    words (no library wording, no echo of the value)."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
 class ErrorDetail(Body):
     code: str
     message: str
-    problems: list[str] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
 
 
 class ErrorResponse(Body):
@@ -156,3 +168,134 @@ class ErrorResponse(Body):
 
     error: ErrorDetail
     request_id: str | None = None
+
+
+# -- problems in plain words ------------------------------------------------------------------------------
+_OBJECT_TYPES = frozenset({"model_type", "dict_type", "model_attributes_type"})
+# pydantic error type -> our words; {name} fields come from the error's ctx.
+_PLAIN = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field",
+    "string_type": "must be a string",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list",
+    "string_too_long": "must be at most {max_length} characters",
+    "too_short": "must hold at least {min_length} item(s)",
+    "too_long": "must hold at most {max_length} item(s)",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "literal_error": "must be one of {expected}",
+    "json_invalid": "malformed JSON ({error})",
+    "value_error": "{error}",  # a validator's own words, without pydantic's "Value error, "
+    "assertion_error": "{error}",
+}
+_TYPE_ERRORS = frozenset({"string_type", "int_type", "float_type", "bool_type", "list_type", *_OBJECT_TYPES})
+_TAGS = {"body": ("item", "batch"), "rubric": ("name", "object")}  # discriminator tags in error locations
+
+
+def plain_problems(errors: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """pydantic (or FastAPI) validation errors as :class:`Problem` records, every one, in order.
+
+    A location ``("body", "batch", "items", 1, "rubric", "object", "criteria")`` becomes
+    ``items[1].rubric.criteria`` (the union tags ``item``/``batch``/``name``/``object`` are left out); a
+    message names the rule broken and, for a wrong type, the JSON type received, never the value.
+    """
+    return [Problem(field=_field(error), message=_message(error)) for error in errors]
+
+
+def _field(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return "body"
+    path, previous = "", ""
+    for part in error.get("loc", ()):
+        if part == "body" and not path and not previous:
+            previous = "body"
+            continue
+        if part in _TAGS.get(str(previous), ()):
+            previous = ""
+            continue
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        previous = part
+    return path or "body"
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    loc = tuple(error.get("loc", ()))
+    if kind in _OBJECT_TYPES and len(loc) >= 2 and loc[-2:] == ("rubric", "object"):
+        return f"must be a library rubric name or a rubric object, got {_json_type(error.get('input'))}"
+    if kind == "missing" and loc == ("body",):
+        return "the request has no body (send a JSON object)"
+    if kind == "string_too_short":
+        minimum = ctx.get("min_length", 1)
+        return "must not be empty" if minimum == 1 else f"must be at least {minimum} characters"
+    template = "must be a JSON object" if kind in _OBJECT_TYPES else _PLAIN.get(kind)
+    if template is None:
+        text = str(error.get("msg", "invalid"))
+        return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    try:
+        text = template.format(**{key: str(value) for key, value in ctx.items()})
+    except KeyError:
+        text = str(error.get("msg", "invalid"))
+    if kind in _TYPE_ERRORS:
+        text += f", got {_json_type(error.get('input'))}"
+    return text
+
+
+def _json_type(value: object) -> str:
+    """The JSON type of a value, in words (never the value itself)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return "an object"
+
+
+def rubric_problems(body: object, known: Collection[str]) -> list[Problem]:
+    """Every item of ``body`` left without a rubric and every rubric name not in ``known``.
+
+    ``body``: a validated request or the raw JSON of one (then only what has the right shape is checked:
+    the rest is a validation problem already). Names that break the length rule are left to validation.
+    """
+    if isinstance(body, GradeBatch | CompareBatch) or (isinstance(body, Mapping) and "items" in body):
+        default, items = _get(body, "rubric"), _get(body, "items")
+        problems = _unknown_rubric("rubric", default, known)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, Mapping | Body):
+                problems += _item_rubric(f"items[{index}].rubric", _get(item, "rubric"), default, known)
+        return problems
+    if isinstance(body, Mapping | Body):
+        return _item_rubric("rubric", _get(body, "rubric"), None, known)
+    return []
+
+
+def _get(value: object, name: str) -> Any:
+    return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
+
+
+def _item_rubric(field: str, value: object, default: object, known: Collection[str]) -> list[Problem]:
+    if value is None and default is None:
+        where = "give it per item or once for the batch" if "[" in field else "a library name or an object"
+        return [Problem(field=field, message=f"required field is missing ({where})")]
+    return _unknown_rubric(field, value, known)
+
+
+def _unknown_rubric(field: str, value: object, known: Collection[str]) -> list[Problem]:
+    if isinstance(value, str) and 0 < len(value) <= 200 and value not in known:
+        return [Problem(field=field, message=f"unknown rubric {value!r} (see GET /v1/rubrics)")]
+    return []
