@@ -11,15 +11,21 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "source", help="grading output .jsonl, a bench output folder, or a merge-sweep folder"
     )
-    parser.add_argument("-o", "--output", default="report.html", help="HTML file to write")
+    parser.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="HTML file to write (default: next to the source: X.jsonl -> X.html, DIR -> DIR/report.html)",
+    )
     parser.add_argument("--png-dir", default=None, help="also write each chart as PNG here")
     parser.add_argument("--markdown", default=None, help="also write a markdown summary here")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from judgeforge.report import build_report
+    from judgeforge.report import build_report, default_output
 
-    path = build_report(args.source, args.output, png_dir=args.png_dir, markdown=args.markdown)
+    output = args.output or default_output(args.source)
+    path = build_report(args.source, output, png_dir=args.png_dir, markdown=args.markdown)
     print(f"wrote {path}")
     return 0

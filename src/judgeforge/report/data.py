@@ -1,25 +1,71 @@
-"""What a report shows, in one shape: sections of charts and tables and a searchable item table.
+"""What a report shows, in one shape: facts, sections of charts and tables, and a searchable item table.
 
-Built by the loaders (:mod:`judgeforge.report.load`, :mod:`judgeforge.report.bench`), drawn by
-html/png/markdown.
+Built by the loaders (:mod:`judgeforge.report.load`, :mod:`judgeforge.report.grading`,
+:mod:`judgeforge.report.bench`), drawn by html/png/markdown. Every text here is already a label a person
+reads: the loaders turn code names into words (:mod:`judgeforge.report.labels`) and numbers into text with
+their unit (:mod:`judgeforge.report.units`), once, so HTML and markdown cannot disagree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
-class ItemRow:
-    """One row of the searchable item table."""
+class Cell:
+    """A table cell or a fact: its text and, when set, why it is flagged (shown next to it)."""
 
-    source: str
-    item_id: str
-    verdict: str
-    gold: str
-    feedback: str
-    failure: str
+    text: str
+    warning: str = ""
+
+
+@dataclass
+class Table:
+    title: str
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+@dataclass
+class BarChart:
+    """Vertical bars, one per label; a None value is drawn as "no verdicts" instead of a bar."""
+
+    title: str
+    x_title: str
+    y_title: str
+    values: dict[str, float | None]
+    percent: bool = False  # values are percentages (0..100): ticks and labels say so
+    warnings: dict[str, str] = field(default_factory=dict)  # label -> flag shown under the bar
+    empty: str = ""  # shown across the plot when every value is None (e.g. "no verdicts (0 of 12 items)")
+
+
+@dataclass
+class Heatmap:
+    """A square count matrix: ``matrix[row][column]``, rows along y, columns along x."""
+
+    title: str
+    x_title: str
+    y_title: str
+    levels: list[str]
+    matrix: list[list[int]]
+
+
+@dataclass
+class LineChart:
+    """Lines with points; fixed ``x_range``/``y_range`` where the scale is known (1..5 scores)."""
+
+    title: str
+    x_title: str
+    y_title: str
+    series: dict[str, list[tuple[float, float]]]
+    diagonal: bool = False  # y = x, for calibration
+    x_range: tuple[float, float] | None = None
+    y_range: tuple[float, float] | None = None
+    x_ticks: list[float] | None = None  # where the data has natural ticks (the alphas of a sweep)
+    empty: str = ""
+
+
+Chart = BarChart | Heatmap | LineChart
 
 
 @dataclass
@@ -27,28 +73,61 @@ class Section:
     """A titled block of charts and tables (built by the loaders, drawn by html/png/markdown)."""
 
     title: str
-    bars: dict[str, dict[str, float]] = field(default_factory=dict)  # chart title -> label -> value
-    tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
-    confusion: dict[str, list[list[int]]] = field(default_factory=dict)  # title -> 5x5 (gold x predicted)
-    calibration: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)  # (pred, gold, n)
-    lines: dict[str, dict[str, list[tuple[float, float]]]] = field(default_factory=dict)  # title -> series
+    charts: list[Chart] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    notes: list[Cell] = field(
+        default_factory=list
+    )  # sentences shown above the charts (flagged ones stand out)
+
+
+@dataclass
+class Output:
+    """One model output of an item: which sample, what was read from it, and the output itself."""
+
+    label: str
+    parsed: str  # "score 4", "winner A", or "no verdict: <reason>"
+    failed: bool
+    feedback: str
+    raw: str
+    raw_note: str = ""  # set when there is no raw output to show, saying why
+
+
+@dataclass
+class ItemDetail:
+    """An item's full view: its inputs, the rendered prompt(s), and every output with its parse result."""
+
+    fields: list[tuple[str, str]] = field(default_factory=list)  # (label, text): instruction, response, ...
+    prompts: list[tuple[str, str]] = field(default_factory=list)  # (label, model input)
+    outputs: list[Output] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what could not be shown, and why
+
+
+@dataclass
+class ItemRow:
+    """One row of the searchable item table, with its full view."""
+
+    source: str
+    item_id: str
+    verdict: str
+    gold: str
+    feedback: str
+    failure: str
+    detail: ItemDetail = field(default_factory=ItemDetail)
 
 
 @dataclass
 class ReportData:
     kind: str  # "grading" | "bench" | "sweep"
     title: str
-    summary: dict[str, str]
+    facts: dict[str, Cell]  # label -> value, shown as cards
     sections: list[Section]
     items: list[ItemRow]
     items_total: int
-
-
-def fmt(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
+    source_label: str = "source"  # the item table's first column: the run file, or judge and benchmark
 
 
 def bin_calibration(pairs: list[tuple[float, float]]) -> list[tuple[float, float, int]]:
+    """(mean x, mean y, count) per unit bin of x on the 1..5 scale."""
     bins: dict[int, list[tuple[float, float]]] = {}
     for predicted, gold in pairs:
         bins.setdefault(min(4, max(0, int(predicted - 1))), []).append((predicted, gold))

@@ -1,4 +1,5 @@
-"""The single-file HTML report: page template (a data file) + inline SVG charts + a searchable item table."""
+"""The single-file HTML report: page template (a data file) + inline SVG charts + a searchable item table
+whose rows open to each item's full view (:mod:`judgeforge.report.html_items`). Every text is escaped."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from html import escape
 from importlib import resources
 
 from judgeforge.report import svg
-from judgeforge.report.data import ReportData, Section
+from judgeforge.report.data import Cell, ReportData, Section, Table
+from judgeforge.report.html_items import details_json, item_rows, items_head
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -16,48 +18,48 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 def render_html(data: ReportData) -> str:
     template = (resources.files("judgeforge.report") / "templates" / "page.html").read_text(encoding="utf-8")
     note = ""
-    if data.items_total > len(data.items):
-        note = f'<p class="note">Showing the first {len(data.items)} of {data.items_total} items.</p>'
+    if not data.items_total:
+        note = '<p class="note">No per-item results in this source.</p>'
+    elif data.items_total > len(data.items):
+        note = f'<p class="note">Showing the first {len(data.items):,} of {data.items_total:,} items.</p>'
+    gold = any(item.gold for item in data.items)
     values = {
         "title": escape(data.title),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cards": "".join(
-            f"<div class=card><b>{escape(v)}</b><span>{escape(k)}</span></div>"
-            for k, v in data.summary.items()
-        ),
+        "cards": "".join(_card(label, cell) for label, cell in data.facts.items()),
         "sections": "".join(_section(section) for section in data.sections),
         "items_note": note,
-        "items": "".join(_item_row(item) for item in data.items),
+        "items_head": items_head(data.source_label, gold),
+        "items": item_rows(data.items, gold),
+        "details": details_json(data.items),
     }
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
 
+def _card(label: str, cell: Cell) -> str:
+    flag = f"<small>⚠ {escape(cell.warning)}</small>" if cell.warning else ""
+    return f'<div class="card{" warn" if cell.warning else ""}"><b>{escape(cell.text)}</b><span>{escape(label)}</span>{flag}</div>'
+
+
 def _section(section: Section) -> str:
-    charts = [svg.bar_chart(title, values) for title, values in section.bars.items() if values]
-    charts += [svg.heatmap(title, matrix) for title, matrix in section.confusion.items()]
-    charts += [
-        svg.line_chart(title, {"judge": [(p, g) for p, g, _ in points]}, diagonal=True)
-        for title, points in section.calibration.items()
-        if points
-    ]
-    charts += [svg.line_chart(title, series) for title, series in section.lines.items() if series]
-    tables = "".join(_table(title, header, rows) for title, (header, rows) in section.tables.items())
-    return f"<section><h2>{escape(section.title)}</h2><div class=charts>{''.join(charts)}</div>{tables}</section>"
-
-
-def _table(title: str, header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<h3>{escape(title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _item_row(item: object) -> str:
-    from judgeforge.report.data import ItemRow
-
-    assert isinstance(item, ItemRow)
-    cells = [item.source, item.item_id, item.verdict, item.gold]
-    return (
-        "<tr>"
-        + "".join(f"<td>{escape(c)}</td>" for c in cells)
-        + f"<td class=feedback>{escape(item.feedback)}</td><td class=failure>{escape(item.failure)}</td></tr>"
+    notes = "".join(
+        f'<p class="{"flag-note" if n.warning else "note"}">{"⚠ " if n.warning else ""}{escape(n.text)}</p>'
+        for n in section.notes
     )
+    charts = "".join(svg.chart(chart) for chart in section.charts)
+    tables = "".join(_table(table) for table in section.tables)
+    return (
+        f"<section><h2>{escape(section.title)}</h2>{notes}{tables}<div class=charts>{charts}</div></section>"
+    )
+
+
+def _table(table: Table) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in table.header)
+    body = "".join("<tr>" + "".join(_td(cell) for cell in row) + "</tr>" for row in table.rows)
+    return f"<h3>{escape(table.title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _td(cell: Cell) -> str:
+    if not cell.warning:
+        return f"<td>{escape(cell.text)}</td>"
+    return f'<td class="warn" title="{escape(cell.warning)}">⚠ {escape(cell.text)}<small>{escape(cell.warning)}</small></td>'

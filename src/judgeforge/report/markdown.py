@@ -1,20 +1,56 @@
-"""The report as a markdown summary (facts and tables; the charts live in the HTML and the PNGs)."""
+"""The report as markdown: facts, notes, tables and each chart's numbers, in the same words and units as
+the HTML (both draw the same cells)."""
 
 from __future__ import annotations
 
-from judgeforge.report.data import ReportData
+from judgeforge.report import units
+from judgeforge.report.data import BarChart, Cell, Chart, Heatmap, ReportData, Table
 
 
 def render_markdown(data: ReportData) -> str:
     lines = [f"# {data.title}", "", "| fact | value |", "| --- | --- |"]
-    lines += [f"| {key} | {value} |" for key, value in data.summary.items()]
+    lines += [f"| {_escape(label)} | {_cell(cell)} |" for label, cell in data.facts.items()]
     for section in data.sections:
         lines += ["", f"## {section.title}"]
-        for title, values in section.bars.items():
-            lines += ["", f"{title}: " + ", ".join(f"{k}: {v:g}" for k, v in values.items())]
-        for title, (header, rows) in section.tables.items():
-            lines += ["", f"### {title}", "", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-            lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines += [f"\n{'⚠ ' if note.warning else ''}{note.text}" for note in section.notes]
+        lines += [line for table in section.tables for line in _table(table)]
+        charts = [line for chart in section.charts for line in _chart(chart)]
+        if charts:
+            lines += ["", "Charts (see the HTML report or the PNGs):", "", *charts]
     failures = sum(1 for item in data.items if item.failure)
-    lines += ["", f"{data.items_total} items; {failures} with a failure among those shown."]
+    lines += ["", f"{data.items_total:,} items; {failures:,} with a failure among those shown."]
     return "\n".join(lines) + "\n"
+
+
+def _cell(cell: Cell) -> str:
+    text = _escape(cell.text)
+    return f"⚠ {text} ({_escape(cell.warning)})" if cell.warning else text
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(table: Table) -> list[str]:
+    lines = ["", f"### {table.title}", "", "| " + " | ".join(map(_escape, table.header)) + " |"]
+    lines.append("|" + " --- |" * len(table.header))
+    return lines + ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
+
+
+def _chart(chart: Chart) -> list[str]:
+    head = f"- **{chart.title}** ({chart.y_title} by {chart.x_title}): "
+    if isinstance(chart, BarChart):
+        values = [
+            f"{label} {'no value' if v is None else units.chart_value(v, chart.percent)}"
+            + (f" ({chart.warnings[label]})" if label in chart.warnings else "")
+            for label, v in chart.values.items()
+        ]
+        return [head + ", ".join(values)]
+    if isinstance(chart, Heatmap):
+        rows = [f"{chart.levels[r]}: " + " ".join(str(v) for v in row) for r, row in enumerate(chart.matrix)]
+        return [head + "; ".join(rows)]
+    return [head + "; ".join(_series(name, points) for name, points in chart.series.items())]
+
+
+def _series(name: str, points: list[tuple[float, float]]) -> str:
+    return f"{name}: " + ", ".join(f"({x:g}, {y:.2f})" for x, y in points)

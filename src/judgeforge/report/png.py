@@ -1,12 +1,17 @@
-"""The report's charts as PNG files (matplotlib), for papers and slides."""
+"""The report's charts as PNG files (matplotlib), for papers and slides: the same charts, titles, axis
+titles and units as the HTML."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from judgeforge.lazy import require
-from judgeforge.report.data import ReportData
+from judgeforge.report import units
+from judgeforge.report.data import BarChart, Chart, Heatmap, LineChart, ReportData
+
+BLUE, FLAG = "#3b6ea8", "#b35c00"
 
 
 def write_pngs(data: ReportData, folder: str | Path) -> list[Path]:
@@ -17,43 +22,75 @@ def write_pngs(data: ReportData, folder: str | Path) -> list[Path]:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-
-    def save(title: str, fig: object) -> None:
-        path = out / f"{len(written):02d}-{_slug(title)}.png"
-        fig.savefig(path, dpi=150, bbox_inches="tight")  # type: ignore[attr-defined]
-        plt.close(fig)
-        written.append(path)
-
     for section in data.sections:
-        for title, values in section.bars.items():
-            fig, ax = plt.subplots(figsize=(5, 3))
-            ax.bar(list(values), list(values.values()), color="#3b6ea8")
-            ax.set_title(f"{section.title}: {title}", fontsize=9)
-            save(title, fig)
-        for title, matrix in section.confusion.items():
-            fig, ax = plt.subplots(figsize=(4, 4))
-            ax.imshow(matrix, cmap="Blues")
-            ax.set_xticks(range(5), [str(i) for i in range(1, 6)])
-            ax.set_yticks(range(5), [str(i) for i in range(1, 6)])
-            for r, row in enumerate(matrix):
-                for c, value in enumerate(row):
-                    ax.text(c, r, str(value), ha="center", va="center", fontsize=8)
-            ax.set_xlabel("judge"), ax.set_ylabel("gold"), ax.set_title(title, fontsize=9)
-            save(title, fig)
-        for title, points in section.calibration.items():
-            fig, ax = plt.subplots(figsize=(4, 4))
-            ax.plot([1, 5], [1, 5], "--", color="#999")
-            ax.plot([p for p, _, _ in points], [g for _, g, _ in points], "o-", color="#3b6ea8")
-            ax.set_xlabel("judge"), ax.set_ylabel("gold"), ax.set_title(title, fontsize=9)
-            save(title, fig)
-        for title, series in section.lines.items():
-            fig, ax = plt.subplots(figsize=(5, 3))
-            for name, pts in series.items():
-                ax.plot([x for x, _ in pts], [y for _, y in pts], "o-", label=name)
-            ax.set_xlabel("alpha"), ax.legend(fontsize=7), ax.set_title(title, fontsize=9)
-            save(title, fig)
+        for chart in section.charts:
+            fig, ax = plt.subplots(figsize=(5, 4) if isinstance(chart, Heatmap) else (5.5, 3.4))
+            _draw(ax, chart)
+            ax.set_title(chart.title, fontsize=9)
+            ax.set_xlabel(chart.x_title, fontsize=8)
+            ax.set_ylabel(chart.y_title, fontsize=8)
+            path = out / f"{len(written):02d}-{_slug(section.title + ' ' + chart.title)}.png"
+            fig.savefig(path, dpi=150, bbox_inches="tight")
+            plt.close(fig)
+            written.append(path)
     return written
 
 
+def _draw(ax: Any, chart: Chart) -> None:
+    if isinstance(chart, BarChart):
+        _bars(ax, chart)
+    elif isinstance(chart, Heatmap):
+        _heatmap(ax, chart)
+    else:
+        _lines(ax, chart)
+
+
+def _bars(ax: Any, chart: BarChart) -> None:
+    labels = list(chart.values)
+    heights = [v or 0.0 for v in chart.values.values()]
+    bars = ax.bar(range(len(labels)), heights, color=BLUE)
+    ax.bar_label(
+        bars,
+        labels=[
+            "no value" if v is None else units.chart_value(v, chart.percent) for v in chart.values.values()
+        ],
+        fontsize=7,
+    )
+    ticks = [label + (f"\n{chart.warnings[label]}" if label in chart.warnings else "") for label in labels]
+    ax.set_xticks(range(len(labels)), ticks, fontsize=7)
+    if chart.percent:
+        ax.set_ylim(0, 105)
+    ax.axhline(0, color="#888", linewidth=0.8)
+
+
+def _heatmap(ax: Any, chart: Heatmap) -> None:
+    ax.imshow(chart.matrix, cmap="Blues")
+    ticks = range(len(chart.levels))
+    ax.set_xticks(ticks, chart.levels)
+    ax.set_yticks(ticks, chart.levels)
+    top = max((v for row in chart.matrix for v in row), default=0) or 1
+    for r, row in enumerate(chart.matrix):
+        for c, value in enumerate(row):
+            color = "white" if value / top > 0.55 else "black"
+            ax.text(c, r, str(value), ha="center", va="center", fontsize=8, color=color)
+
+
+def _lines(ax: Any, chart: LineChart) -> None:
+    if chart.diagonal:
+        low, high = chart.x_range or (1.0, 5.0)
+        ax.plot([low, high], [low, high], "--", color="#999", label="perfect calibration")
+    for name, points in chart.series.items():
+        ax.plot([x for x, _ in points], [y for _, y in points], "o-", label=name)
+    if chart.x_range:
+        ax.set_xlim(*chart.x_range)
+    if chart.y_range:
+        ax.set_ylim(*chart.y_range)
+    if chart.x_ticks and len(chart.x_ticks) <= 11:
+        ax.set_xticks(chart.x_ticks)
+    ax.grid(alpha=0.3)
+    if len(chart.series) > 1 or chart.diagonal:
+        ax.legend(fontsize=7)
+
+
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:50] or "chart"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "chart"
