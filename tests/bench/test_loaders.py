@@ -16,7 +16,7 @@ COUNTS = {
     "vicuna": 320,
     "mt-bench": 320,
     "hhh": 221,
-    "autoj": 1392,
+    "autoj": 1391,  # 1,392 published; item 568 has an empty response and is left out (with a warning)
     "judgebench": 350,
     "judgebench-claude": 270,
 }
@@ -111,3 +111,23 @@ def test_assign_sides_is_seeded_and_balanced(chosen_rejected_file: Path, prefere
         sided = assign_sides(item, 5)
         better = sided.item.response_a if sided.gold == "A" else sided.item.response_b
         assert sided.gold == "tie" or better == item.chosen
+
+
+def test_items_with_blank_required_text_are_left_out_with_a_warning(tmp_path: Path) -> None:
+    import json
+    import warnings
+
+    from judgeforge.bench.registry import benchmarks
+
+    rows = [
+        {"instruction": f"Q{i}?", "chosen": "A full answer.", "rejected": "" if i == 1 else "No.", "rubric": "helpfulness"}
+        for i in range(3)
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        items = benchmarks.get("pairwise").load(path)
+    assert [item.id for item in items] == ["0", "2"]
+    [warning] = [w for w in caught if "left out" in str(w.message)]
+    assert "1 of 3 items" in str(warning.message) and "item 1: rejected" in str(warning.message)

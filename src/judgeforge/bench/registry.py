@@ -7,6 +7,7 @@ in the working directory or its parent. Any benchmark can also be given an expli
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -33,8 +34,22 @@ class Benchmark:
     default_file: str | None = None
 
     def load(self, path: str | Path | None = None) -> list[BenchItem]:
-        """Load the items from ``path`` or from the default file under the benchmark root."""
-        return list(self.loader(self.resolve(path)))
+        """Load the items from ``path`` or from the default file under the benchmark root.
+
+        An item whose required text is blank (an empty response, say) cannot be judged: it is left out, with
+        one warning per benchmark naming each such item and field (Auto-J's published file has one)."""
+        resolved = self.resolve(path)
+        items = list(self.loader(resolved))
+        blank = {item.id: fields for item in items if (fields := blank_fields(item))}
+        if blank:
+            listed = "; ".join(f"item {item_id}: {', '.join(fields)}" for item_id, fields in blank.items())
+            warnings.warn(
+                f"benchmark '{self.name}' ({resolved.name}): {len(blank)} of {len(items)} items left out, their "
+                f"required text is blank ({listed})",
+                UserWarning,
+                stacklevel=2,
+            )
+        return [item for item in items if item.id not in blank]
 
     def resolve(self, path: str | Path | None = None) -> Path:
         if path is not None:
@@ -46,6 +61,19 @@ class Benchmark:
         if not resolved.is_file():
             raise ConfigError(f"benchmark '{self.name}': file not found: {resolved}")
         return resolved
+
+
+def blank_fields(item: BenchItem) -> list[str]:
+    """The required text fields of ``item`` that are empty or whitespace only."""
+    names = (
+        ("instruction", "response")
+        if isinstance(item, DirectBenchItem)
+        else ("instruction", "chosen", "rejected")
+    )
+    values = {name: getattr(item, name) for name in names}
+    if item.reference_answer is not None:
+        values["reference_answer"] = item.reference_answer
+    return [name for name, value in values.items() if not value or value.isspace()]
 
 
 def benchmark_root() -> Path:

@@ -12,7 +12,7 @@ from judgeforge.backends.retry import RetryPolicy
 from judgeforge.records import Mode, Rubric
 
 OrderPolicy = Literal["tie", "abstain", "logprob"]
-InputFormat = Literal["auto", "jsonl", "csv", "tsv", "parquet", "hf"]
+InputFormat = Literal["auto", "jsonl", "json", "csv", "tsv", "parquet", "hf"]
 
 
 class RunOptions(BaseModel):

@@ -55,6 +55,24 @@ def read_jsonl_rows(source: str, split: str = "") -> Iterator[RawRow]:
             yield RawRow(index, index + 1, row)
 
 
+@readers.register("json")
+def read_json_rows(source: str, split: str = "") -> Iterator[RawRow]:
+    """A ``.json`` file: a JSON array of objects (as alpaca_eval's ``model_outputs.json``), one row per
+    element (``line`` is the element's 1-based position); a file that is not an array is read as JSON lines."""
+    with Path(source).open("rb") as handle:
+        head = handle.read(4096).lstrip(_BOM).lstrip()
+    if not head.startswith(b"["):
+        yield from read_jsonl_rows(source, split)
+        return
+    try:
+        rows = json.loads(Path(source).read_bytes().decode("utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        yield RawRow(0, 1, error=InputError(f"invalid JSON array: {exc}", record=source))
+        return
+    for index, row in enumerate(rows):
+        yield RawRow(index, index + 1, row)
+
+
 def _json_line_error(index: int, exc: Exception) -> InputError:
     if isinstance(exc, json.JSONDecodeError):
         message = f"invalid JSON: {exc.msg} (column {exc.colno})"
@@ -125,7 +143,7 @@ def read_hf_rows(source: str, split: str = "train") -> Iterator[RawRow]:
         yield RawRow(index, index + 1, row)
 
 
-_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv"}
 _SUFFIXES[".parquet"] = _SUFFIXES[".pq"] = "parquet"
 
 
