@@ -25,7 +25,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "bench",
         help="meta-evaluate judges on benchmarks (or: bench score DIR, bench list)",
-        description=__doc__,
+        description=__doc__.replace("``", "") if __doc__ else None,  # the module doc, without reST quotes
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("names", nargs="+", metavar="NAME", help="benchmarks; or 'score DIR'; or 'list'")

@@ -18,7 +18,9 @@ from judgeforge.errors import JudgeforgeError
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="judgeforge", description=__doc__.splitlines()[0] if __doc__ else ""
+        prog="judgeforge",
+        description="Evaluator language models the Prometheus 2 way: grade responses, build preference data, "
+        "train and merge judges, meta-evaluate them and rank models. `judgeforge COMMAND --help` for a command.",
     )
     parser.add_argument("--version", action="version", version=f"judgeforge {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
