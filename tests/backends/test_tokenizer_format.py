@@ -28,3 +28,15 @@ def test_transformers_uses_the_models_own_tokenizer(tiny_judge_dir: Path) -> Non
     prompts = [judge.render(item)[0] for judge in (own, by_path, by_object)]
     expected = tokenizer_chat_format(prompts[0].system, prompts[0].user, load_tokenizer(str(tiny_judge_dir)))
     assert [prompt.text for prompt in prompts] == [expected] * 3
+
+
+def test_llama_cpp_uses_the_ggufs_own_chat_template(tiny_gguf: Path, tiny_judge_dir: Path) -> None:
+    from judgeforge.backends.llamacpp import LlamaCppBackend, LlamaCppOptions
+
+    backend = LlamaCppBackend(LlamaCppOptions(model_path=str(tiny_gguf), n_ctx=1024, n_threads=1))
+    assert backend.tokenizer is not None, "the converted GGUF carries the tokenizer's chat template"
+    judge = Judge(backend, chat_format="tokenizer", check_preset=False)
+    item = direct_items(1)[0]
+    prompt = judge.render(item)[0]
+    expected = tokenizer_chat_format(prompt.system, prompt.user, load_tokenizer(str(tiny_judge_dir)))
+    assert prompt.text == expected  # the GGUF's template renders what the Hugging Face tokenizer renders

@@ -62,6 +62,17 @@ class LlamaCppBackend(Backend):
         self._bos = self.llm.detokenize([self.llm.token_bos()], special=True).decode("utf-8", "replace")
         self._lock = threading.Lock()
 
+    @property
+    def tokenizer(self) -> GGUFChatTemplate | None:
+        """The GGUF's own chat template (its ``tokenizer.chat_template``), for the ``tokenizer`` chat format;
+        None when the file carries none."""
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        special = {"special": True}
+        eos = self.llm.detokenize([self.llm.token_eos()], **special).decode("utf-8", "replace")
+        return GGUFChatTemplate(template, bos_token=self._bos, eos_token=eos)
+
     def identity(self) -> dict[str, str]:
         return {
             "backend": self.name,
@@ -100,3 +111,27 @@ class LlamaCppBackend(Backend):
         except RuntimeError as exc:
             raise BackendError(f"llama_cpp: {exc}") from exc
         return completion_from_body(body, chat=False)
+
+
+class GGUFChatTemplate:
+    """A GGUF file's chat template behind the one call the ``tokenizer`` chat format makes of a Hugging Face
+    tokenizer, rendered by llama-cpp-python's own Jinja2 formatter (what its server applies)."""
+
+    def __init__(self, template: str, *, bos_token: str, eos_token: str) -> None:
+        self.template = template
+        self.bos_token = bos_token
+        self.eos_token = eos_token
+
+    def apply_chat_template(
+        self, messages: list[dict[str, str]], *, tokenize: bool = False, add_generation_prompt: bool = True
+    ) -> str:
+        if tokenize:
+            raise ConfigError("GGUFChatTemplate renders text only (tokenize=False)")
+        formats = require("llama_cpp.llama_chat_format", "llamacpp")
+        formatter = formats.Jinja2ChatFormatter(
+            template=self.template,
+            eos_token=self.eos_token,
+            bos_token=self.bos_token,
+            add_generation_prompt=add_generation_prompt,
+        )
+        return str(formatter(messages=messages).prompt)
