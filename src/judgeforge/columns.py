@@ -2,8 +2,8 @@
 
 ``"reference_answers"`` next to ``reference_answer`` would otherwise be ignored without a word (and the row
 graded with the no-reference template). A column is *near* a known one when, compared case-insensitively,
-it differs by at most two edits (Levenshtein distance, from ``rapidfuzz``), by a plural ``s``, or by an
-``orig_`` prefix (the Feedback Collection's column names) added or missing.
+it differs by at most two edits (Levenshtein distance, from ``rapidfuzz``), by a plural ``s``, or by the
+:data:`ORIG_PREFIX` of the Feedback and Preference Collections' column names added or missing.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from rapidfuzz.distance import Levenshtein
 
 from judgeforge.errors import InputError
 
+# The prefix of the published collections' original columns. Spelled here, in the bottom layer, so that
+# `rubrics` can strip it; the column names themselves live in `judgeforge.data.collections` alone.
+ORIG_PREFIX = "orig_"
 MAX_EDITS = 2
 # Shorter names get no edit-distance match: "mode" is one edit from "model", a common column of its own.
 MIN_FUZZY_LENGTH = 6
@@ -28,8 +31,8 @@ def near_miss(column: str, known: Iterable[str]) -> str | None:
         target = name.lower()
         if folded == target:
             return name if column != name else None  # a case variant is a near miss; the name itself is not
-        variants = {folded.removeprefix("orig_"), folded.rstrip("s"), "orig_" + folded}
-        if target in variants or target.removeprefix("orig_") == folded:
+        variants = {folded.removeprefix(ORIG_PREFIX), folded.rstrip("s"), ORIG_PREFIX + folded}
+        if target in variants or target.removeprefix(ORIG_PREFIX) == folded:
             return name
         if len(target) < MIN_FUZZY_LENGTH:
             continue

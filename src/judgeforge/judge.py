@@ -9,13 +9,20 @@ from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from judgeforge.aggregate import aggregate_scores, aggregate_winners, score_aggregators
+from judgeforge.aggregate import aggregate, score_aggregators
 from judgeforge.backends import Backend, BackendOptions, create_backend
 from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.backends.retry import RetryPolicy
 from judgeforge.errors import BackendConfigError, BackendError, ConfigError, InputError
 from judgeforge.parsing import parsers
-from judgeforge.prompts import DEFAULT_TEMPLATE_SET, PromptRenderer, TemplateSet, check_levels
+from judgeforge.prompts import (
+    DEFAULT_TEMPLATE_SET,
+    PromptRenderer,
+    TemplateSet,
+    check_levels,
+    default_chat_format,
+    get_template_set,
+)
 from judgeforge.records import (
     Completion,
     DirectItem,
@@ -66,7 +73,7 @@ class Judge:
         self,
         backend: Backend | str,
         template_set: str | Path | TemplateSet = DEFAULT_TEMPLATE_SET,
-        chat_format: str = "mistral-inst",
+        chat_format: str | None = None,
         *,
         sampling: SamplingParams | Mapping[str, Any] | None = None,
         max_attempts: int = 3,
@@ -81,6 +88,8 @@ class Judge:
     ) -> None:
         self.backend = create_backend(backend, backend_options) if isinstance(backend, str) else backend
         self.calls = ReliableBackend(self.backend, retry)
+        template_set = get_template_set(template_set)
+        chat_format = default_chat_format(template_set, chat_format)  # the family's, unless given
         self.renderer = PromptRenderer(
             template_set, chat_format, _tokenizer(chat_format, tokenizer, self.backend)
         )
@@ -90,6 +99,7 @@ class Judge:
         self.sampling = judge_sampling(sampling, self.logprobs)
         self._protocol = protocol_name(self.logprobs, score_only)
         if self.logprobs:
+            _check_logprob_set(self.renderer.template_set)
             check_backend(self.backend, score_only)
         if check_preset:
             _warn_on_preset_mismatch(self.backend, self.renderer)
@@ -225,7 +235,7 @@ class Judge:
         """
         if type(item) is DirectItem:  # items are built as exact classes; isinstance on a model is slower
             if item.rubric is not self._checked_rubric:  # rows of a run usually share one rubric object
-                check_levels(item.rubric)
+                check_levels(item.rubric, self.renderer.template_set)
                 self._checked_rubric = item.rubric
             return [self.renderer.direct(item)]
         pair = item if type(item) is PairItem else PairItem.model_validate(item)
@@ -283,7 +293,7 @@ class Judge:
             outcome = await self._generate([prompts[i] for i in pending], params)
             still_pending = []
             for position, index in enumerate(pending):
-                verdict, usage = self._read(prompts[index].mode, outcome, position, attempt)
+                verdict, usage = self._read(prompts[index], outcome, position, attempt)
                 results[index] = (verdict, _add_usage(results[index][1], usage) if attempt else usage)
                 # Regenerate on a parse failure only: a prompt the backend failed for good (after the
                 # retry policy) would fail the same way again.
@@ -303,13 +313,16 @@ class Judge:
             failure = GenerationFailure(message=str(exc))
             return [failure] * len(prompts)
 
-    def _read(self, mode: Mode, outcome: list[Outcome], position: int, attempt: int) -> tuple[Verdict, Usage]:
+    def _read(
+        self, prompt: Prompt, outcome: list[Outcome], position: int, attempt: int
+    ) -> tuple[Verdict, Usage]:
         result = outcome[position]
         if type(result) is GenerationFailure:
             failure = f"backend error: {result.message}"
             return Verdict(failure=failure, attempts=attempt + 1), Usage()
         completion = cast(Completion, result)  # the middleware checked it is one
-        verdict = self.parse(completion.text, mode)
+        mode = prompt.mode
+        verdict = self.parse(completion.text, mode, prompt.scale)
         if attempt:  # parsers report attempts=1; only regenerations need a copy
             verdict = verdict.model_copy(update={"attempts": attempt + 1})
         if self.logprobs:
@@ -322,23 +335,20 @@ class Judge:
         failure = None
         if all(not v.ok for v in verdicts):
             failure = verdicts[-1].failure
-        if mode == "absolute":
-            score, agreement = aggregate_scores(verdicts, self.aggregate)
-            winner = None
-        else:
-            score = None
-            winner, agreement = aggregate_winners(verdicts)
+        result = aggregate(verdicts, mode, self.aggregate)
+        extra = {"protocol": self._protocol, **result.extra} if self._protocol else result.extra
         # trusted(): every field was built above from typed parts (verdicts are already records).
         return Judgment.trusted(
             item_id=item_id,
             mode=mode,
             verdicts=verdicts,
-            score=score,
-            winner=winner,
-            agreement=agreement,
+            score=result.score,
+            winner=result.winner,
+            agreement=result.agreement,
             failure=failure,
             usage=usage,
-            extra={"protocol": self._protocol} if self._protocol else {},
+            extra=extra,
+            label=result.label,
         )
 
 
@@ -426,6 +436,15 @@ def _with_logprobs(verdict: Verdict, completion: Completion, mode: Mode) -> Verd
         reason = "no allowed value among the logprobs after the last [RESULT]"
         return verdict.model_copy(update={"logprobs_missing": reason})
     return with_distribution(verdict, distribution)
+
+
+def _check_logprob_set(template_set: TemplateSet) -> None:
+    """The logprob protocols read the distribution after a ``[RESULT]`` marker: Prometheus wordings only."""
+    if template_set.parser != "prometheus":
+        raise ConfigError(
+            f"logprobs/score-only read the verdict after Prometheus's [RESULT] marker; template set "
+            f"'{template_set.name}' (parser '{template_set.parser}') writes its verdict another way"
+        )
 
 
 def _warn_on_preset_mismatch(backend: Backend, renderer: PromptRenderer) -> None:

@@ -6,15 +6,18 @@ from it) -> Judgment (all verdicts of one item and their aggregate).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Annotated, Any, Literal, Self, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Mode = Literal["absolute", "relative"]
-Winner = Literal["A", "B"]
+# A pairwise verdict: response A, response B, or a tie (families with a tie option: MT-Bench [[C]], Arena-Hard
+# [[A=B]], Auto-J, PandaLM, JudgeLM equal scores; and both-order resolution).
+Winner = Literal["A", "B", "tie"]
 SCORE_LEVELS = (1, 2, 3, 4, 5)
+LEVEL_FIELDS = tuple(f"score{level}_description" for level in SCORE_LEVELS)
 
 
 def _not_blank(value: str) -> str:
@@ -68,8 +71,21 @@ def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Ca
     return plain, tuple(factories)
 
 
+class ScaleLevel(Record):
+    """One level of a rubric's own scale: the value as the judge writes it (``"7"``, ``"0"``, ``"Yes"``) and
+    what it means (empty where the wording shows no descriptions, e.g. MT-Bench's fixed 1-10)."""
+
+    value: NonBlank
+    description: str = ""
+
+
 class Rubric(Record):
-    """A criterion with one description per score level 1..5 (the Feedback Collection's rubric shape)."""
+    """A criterion with its scale: one description per score level 1..5 (the Feedback Collection's rubric
+    shape), or its own ``scale`` (any levels: ``0``/``1``, ``1``..``3``, ``1``..``10``, ``Yes``/``No``).
+
+    ``scale`` may be given as a list of levels, a mapping ``{value: description}`` or a list of values; a rubric
+    with its own scale has empty ``scoreN_description`` fields.
+    """
 
     criteria: NonBlank
     # Required for direct assessment (checked when rendered); pairwise prompts show the criterion only.
@@ -78,12 +94,56 @@ class Rubric(Record):
     score3_description: str
     score4_description: str
     score5_description: str
+    scale: tuple[ScaleLevel, ...] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _own_scale(cls, data: Any) -> Any:
+        """A rubric with its own scale needs no five descriptions (and may not have them: one scale)."""
+        if not isinstance(data, Mapping) or data.get("scale") is None:
+            return data
+        given = [field for field in LEVEL_FIELDS if data.get(field)]
+        if given:
+            raise ValueError(
+                f"give either 'scale' or the five scoreN_description fields, not both ({given[0]})"
+            )
+        return {**dict.fromkeys(LEVEL_FIELDS, ""), **data, "scale": scale_levels(data["scale"])}
+
+    @model_validator(mode="after")
+    def _distinct_levels(self) -> Self:
+        if self.scale is not None:
+            values = [level.value for level in self.scale]
+            if len(values) < 2:
+                raise ValueError("a scale needs at least two levels")
+            if len(set(values)) != len(values):
+                raise ValueError(f"scale levels repeat: {values}")
+        return self
+
+    def levels(self) -> tuple[ScaleLevel, ...]:
+        """The scale's levels in order: the rubric's own, or 1..5 with the five descriptions."""
+        if self.scale is not None:
+            return self.scale
+        return tuple(
+            ScaleLevel.trusted(value=str(level), description=text)
+            for level, text in zip(SCORE_LEVELS, self.descriptions(), strict=True)
+        )
+
+    def scale_values(self) -> tuple[str, ...]:
+        """The values a verdict on this rubric may take, e.g. ``("1", "2", "3", "4", "5")``."""
+        if self.scale is None:
+            return _STANDARD_VALUES
+        return tuple(level.value for level in self.scale)
 
     def descriptions(self) -> list[str]:
-        return [getattr(self, f"score{level}_description") for level in SCORE_LEVELS]
+        if self.scale is not None:
+            return [level.description for level in self.scale]
+        return [getattr(self, field) for field in LEVEL_FIELDS]
 
     def render_absolute(self) -> str:
-        """The bracketed criterion followed by the five ``Score k:`` lines."""
+        """The bracketed criterion followed by one ``Score k:`` line per level."""
+        if self.scale is not None:
+            lines = "".join(f"\nScore {level.value}: {level.description}" for level in self.scale)
+            return f"[{self.criteria}]{lines}"
         return (
             f"[{self.criteria}]\nScore 1: {self.score1_description}\nScore 2: {self.score2_description}"
             f"\nScore 3: {self.score3_description}\nScore 4: {self.score4_description}"
@@ -95,8 +155,37 @@ class Rubric(Record):
         return f"[{self.criteria}]"
 
 
+_STANDARD_VALUES = tuple(str(level) for level in SCORE_LEVELS)
+
+
+def scale_levels(scale: Any) -> Any:
+    """A scale as given (mapping of value -> description, list of values or of levels) as a list of levels.
+
+    Values are kept as written (``1`` -> ``"1"``); a boolean (YAML reads unquoted yes/no/on/off/true/false
+    as one) is refused, since its spelling is lost.
+    """
+    if isinstance(scale, Mapping):
+        items: list[Any] = [{"value": key, "description": text} for key, text in scale.items()]
+    elif isinstance(scale, (list, tuple)):
+        items = [entry if isinstance(entry, (Mapping, ScaleLevel)) else {"value": entry} for entry in scale]
+    else:
+        return scale  # pydantic reports the wrong type
+    levels = []
+    for entry in items:
+        if isinstance(entry, Mapping):
+            value = entry.get("value")
+            if isinstance(value, bool):
+                raise ValueError(
+                    f"scale level {value!r} is a YAML boolean: quote it ('Yes', 'No') so its spelling is kept"
+                )
+            if isinstance(value, (int, float)):
+                entry = {**entry, "value": str(value)}
+        levels.append(entry)
+    return levels
+
+
 class DirectItem(Record):
-    """One response to grade on an absolute 1..5 scale."""
+    """One response to grade on its rubric's scale (1..5 unless the rubric has its own)."""
 
     id: str | None = None
     instruction: NonBlank
@@ -122,12 +211,17 @@ class Message(Record):
 
 
 class Prompt(Record):
-    """A rendered prompt: its chat messages and the chat-formatted model input (``text``)."""
+    """A rendered prompt: its chat messages and the chat-formatted model input (``text``).
+
+    ``scale``: the values a direct-assessment verdict may take (the rubric's scale), for the parser; None for
+    pairwise prompts and for the default 1..5.
+    """
 
     mode: Mode
     template: str
     messages: tuple[Message, ...]
     text: str
+    scale: tuple[str, ...] | None = None
 
     @property
     def system(self) -> str:
@@ -186,9 +280,17 @@ Outcome = Completion | GenerationFailure
 
 
 class Verdict(Record):
-    """What was read from one model output. ``failure`` set means no verdict could be read."""
+    """What was read from one model output. ``failure`` set means no verdict could be read.
 
-    score: int | None = None
+    The kinds of verdict: ``score`` (a number on the rubric's scale: whole, or a decimal where the family
+    allows one, e.g. MT-Bench ``[[7.5]]``), ``label`` (a scale of words: ``Yes``/``No``), ``winner`` (``A``,
+    ``B`` or ``tie``), with ``margin`` for five-level preferences (Arena-Hard: 2 for ``>>``, 1 for ``>``, 0 for a
+    tie) and ``scores`` for families that score both responses (JudgeLM: A's and B's; the winner follows).
+    ``note``: something the reader should know although the verdict stands, e.g. a later verdict in the same
+    output that the family's rule does not take.
+    """
+
+    score: int | float | None = None
     winner: Winner | None = None
     feedback: str = ""
     failure: str | None = None
@@ -198,14 +300,20 @@ class Verdict(Record):
     attempts: int = 1
     # Set when logprobs were asked for but none could be read for this output (the verdict itself stands).
     logprobs_missing: str | None = None
+    label: str | None = None
+    margin: int | None = None
+    scores: tuple[float, float] | None = None
+    note: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.failure is None
 
-    def required(self) -> int | Winner:
-        """The score or winner; ParseError (with the failure and the raw output) when none was read."""
-        value = self.score if self.score is not None else self.winner
+    def required(self) -> int | float | str:
+        """The score, label or winner; ParseError (with the failure and the raw output) when none was read."""
+        value = (
+            self.score if self.score is not None else self.label if self.label is not None else self.winner
+        )
         if value is None:
             from judgeforge.errors import ParseError
 
@@ -225,11 +333,14 @@ class Judgment(Record):
     failure: str | None = None
     usage: Usage = Usage()
     extra: dict[str, Any] = Field(default_factory=dict)
+    label: str | None = None  # the majority label, for rubrics whose scale is words (Yes/No)
 
-    def required(self) -> float | Winner:
-        """The aggregate score or winner; ParseError naming the last failure when the item has none (every
-        sample failed, or a pair's samples split evenly)."""
-        value = self.score if self.score is not None else self.winner
+    def required(self) -> float | str:
+        """The aggregate score, label or winner; ParseError naming the last failure when the item has none
+        (every sample failed, or the samples split evenly)."""
+        value = (
+            self.score if self.score is not None else self.label if self.label is not None else self.winner
+        )
         if value is None:
             from judgeforge.errors import ParseError
 

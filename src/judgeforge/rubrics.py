@@ -1,10 +1,12 @@
 """Rubrics: load from names, files or mappings; lint; the standard rubric library.
 
-A rubric is a criterion plus a description for each score 1..5. Accepted shapes:
+A rubric is a criterion plus a description for each score 1..5, or a criterion with its own ``scale``
+(``{0: ..., 1: ...}``, ``{"Yes": ..., "No": ...}``, or a list of levels such as ``[1, 2, ..., 10]``: see
+:func:`judgeforge.prompts.scales.lint_scale`). Accepted shapes:
 
 - a :class:`~judgeforge.records.Rubric`;
 - a mapping with ``criteria`` and ``score1_description`` .. ``score5_description``; the Feedback Collection's
-  ``orig_``-prefixed columns (``orig_criteria``, ``orig_score1_description`` ..) are accepted too;
+  columns for them (the same names with :data:`judgeforge.columns.ORIG_PREFIX`) are accepted too;
 - the name of a library rubric (``judgeforge rubrics list``);
 - a path to a ``.yaml``/``.yml``/``.json`` file holding such a mapping.
 """
@@ -20,7 +22,9 @@ from typing import Any
 
 import yaml
 
+from judgeforge.columns import ORIG_PREFIX
 from judgeforge.errors import RubricError
+from judgeforge.prompts.scales import lint_scale
 from judgeforge.records import SCORE_LEVELS, Rubric
 
 RUBRIC_FIELDS = ("criteria", *(f"score{level}_description" for level in SCORE_LEVELS))
@@ -29,7 +33,9 @@ _FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 def lint_rubric(data: Mapping[str, Any]) -> list[str]:
     """Every problem of a rubric mapping at once (empty list: the rubric is fine)."""
-    fields = _strip_orig_prefix(data)
+    fields = _strip_collection_prefix(data)
+    if fields.get("scale") is not None:
+        return _lint_own_scale(fields, strict=True)
     problems = []
     for field in RUBRIC_FIELDS:
         value = fields.get(field)
@@ -39,11 +45,35 @@ def lint_rubric(data: Mapping[str, Any]) -> list[str]:
             problems.append(f"field '{field}' must be a string, got {type(value).__name__}")
         elif not value.strip():
             problems.append(f"field '{field}' is empty")
-    unknown = sorted(set(fields) - set(RUBRIC_FIELDS))
+    unknown = sorted(set(fields) - {*RUBRIC_FIELDS, "scale"})  # scale: None (a dumped standard rubric)
     if unknown:
         problems.append(f"unknown fields: {', '.join(unknown)}")
     problems += _duplicate_levels(fields)
     return problems
+
+
+def _lint_own_scale(fields: Mapping[str, Any], *, strict: bool) -> list[str]:
+    """A rubric with its own scale: the criterion, the scale, and no five-level fields beside it."""
+    criteria = fields.get("criteria")
+    problems = [] if isinstance(criteria, str) and criteria.strip() else [_criteria_problem(criteria)]
+    problems += lint_scale(fields["scale"], descriptions=strict)
+    levels = [field for field in RUBRIC_FIELDS[1:] if fields.get(field)]  # empty ones: a dumped Rubric
+    if levels:
+        problems.append(
+            f"give either 'scale' or the five scoreN_description fields, not both ({', '.join(levels)})"
+        )
+    unknown = sorted(set(fields) - {*RUBRIC_FIELDS, "scale"})
+    if unknown:
+        problems.append(f"unknown fields: {', '.join(unknown)}")
+    return problems
+
+
+def _criteria_problem(criteria: Any) -> str:
+    if criteria is None:
+        return "missing field 'criteria'"
+    if not isinstance(criteria, str):
+        return f"field 'criteria' must be a string, got {type(criteria).__name__}"
+    return "field 'criteria' is empty"
 
 
 def _duplicate_levels(fields: Mapping[str, Any]) -> list[str]:
@@ -61,22 +91,32 @@ def _duplicate_levels(fields: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _strip_orig_prefix(data: Mapping[str, Any]) -> dict[str, Any]:
-    if any(key.startswith("orig_") for key in data) and "criteria" not in data:
-        return {key[5:]: value for key, value in data.items() if key[5:] in RUBRIC_FIELDS}
+def _strip_collection_prefix(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A Feedback Collection row's rubric columns under the rubric's own field names."""
+    if any(key.startswith(ORIG_PREFIX) for key in data) and "criteria" not in data:
+        columns = {
+            key[len(ORIG_PREFIX) :]: value for key, value in data.items() if key.startswith(ORIG_PREFIX)
+        }
+        return {
+            field: value for field, value in columns.items() if field in RUBRIC_FIELDS or field == "scale"
+        }
     return dict(data)
 
 
 def rubric_from_mapping(data: Mapping[str, Any], *, strict: bool = False, record: object = None) -> Rubric:
     """Build a rubric from a mapping. ``strict`` applies the full lint (non-empty, distinct levels)."""
-    fields = _strip_orig_prefix(data)
+    fields = _strip_collection_prefix(data)
     problems = lint_rubric(fields) if strict else _structural_problems(fields)
     if problems:
         raise RubricError("; ".join(problems), record=record, field="rubric")
+    if fields.get("scale") is not None:
+        return Rubric.model_validate({"criteria": fields["criteria"], "scale": fields["scale"]})
     return Rubric(**{field: fields[field] for field in RUBRIC_FIELDS})
 
 
 def _structural_problems(fields: Mapping[str, Any]) -> list[str]:
+    if fields.get("scale") is not None:  # a scale is checked whole: it decides what the judge may answer
+        return _lint_own_scale(fields, strict=False)
     problems = []
     for field in RUBRIC_FIELDS:
         if field not in fields:

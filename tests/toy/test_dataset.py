@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from judgeforge.data.collections import FeedbackRow, PreferenceRow
 from judgeforge.prompts import get_template_set
 from judgeforge.prompts.parse_back import item_from_rendered
-from judgeforge.records import DirectItem, Rubric
+from judgeforge.records import DirectItem
 from judgeforge.toy.dataset import WorldSpec, write_world
 from judgeforge.toy.family import families, pair_feedback
 
@@ -41,26 +42,15 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def _rubric(row: dict[str, Any]) -> Rubric:
-    return Rubric(
-        criteria=row["orig_criteria"],
-        **{f"score{k}_description": row[f"orig_score{k}_description"] for k in range(1, 6)},
-    )
-
-
 def test_feedback_collection_schema_and_rendering(world: Path) -> None:
     rows = _jsonl(world / "feedback_collection.jsonl")
     assert len(rows) == 4 * SPEC.train_groups * 5
     tset = get_template_set("prometheus2")
     for row in rows:
-        assert sorted(row) == sorted(FEEDBACK_COLUMNS)
-        item = DirectItem(
-            instruction=row["orig_instruction"],
-            response=row["orig_response"],
-            rubric=_rubric(row),
-            reference_answer=row["orig_reference_answer"],
-        )
-        assert row["instruction"] == tset.render_direct(item)[1]
+        assert list(row) == FEEDBACK_COLUMNS
+        parsed = FeedbackRow.from_row(row, "toy row")
+        assert parsed.to_row() == row
+        assert row["instruction"] == tset.render_direct(parsed.item())[1] == parsed.rendered(tset).prompt
         assert row["output"] == f"Feedback: {row['orig_feedback']} [RESULT] {row['orig_score']}"
         assert row["instruction"].startswith("###Task Description:\nAn instruction (might include an Input")
         assert "###Reference Answer (Score 5):\n" + row["orig_reference_answer"] in row["instruction"]
@@ -128,6 +118,7 @@ def test_preference_builder_with_the_toy_teacher(world: Path, tmp_path: Path) ->
     tset = get_template_set("prometheus2")
     a_wins = 0
     for row in rows:
+        assert PreferenceRow.from_row(row, "toy pair").to_row() == row
         winner = "A" if row["orig_score_A"] > row["orig_score_B"] else "B"
         assert row["orig_preference"] == winner
         a_wins += winner == "A"

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from judgeforge.data.collections import FeedbackRow, PreferenceRow
 from judgeforge.errors import InputError
 from judgeforge.prompts import PromptRenderer, get_template_set
-from judgeforge.train.collections import feedback_item, preference_item
-from judgeforge.train.formatting import format_row, to_conversation
 from judgeforge.toy.sample_data import feedback_rows, preference_rows
+from judgeforge.train.formatting import format_row, to_conversation
 
 TSET = get_template_set("prometheus2")
 
@@ -30,7 +30,7 @@ def preference(feedback: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_da_user_turn_is_the_judges_prompt(feedback: list[dict[str, Any]]) -> None:
     row = feedback[2]
     example = format_row(row, "feedback", TSET)
-    judge_prompt = PromptRenderer("prometheus2").direct(feedback_item(row, "r"))
+    judge_prompt = PromptRenderer("prometheus2").direct(FeedbackRow.from_row(row, "r").item())
     assert example.user == judge_prompt.user
     assert example.system == judge_prompt.system
     assert example.output == "Feedback: The response meets level 3 of the rubric. [RESULT] 3"
@@ -45,7 +45,7 @@ def test_da_user_turn_is_the_judges_prompt(feedback: list[dict[str, Any]]) -> No
 def test_pr_user_turn_is_the_judges_pair_prompt(preference: list[dict[str, Any]]) -> None:
     row = preference[3]
     example = format_row(row, "preference", TSET)
-    judge_prompt = PromptRenderer("prometheus2").pair(preference_item(row, "r"))
+    judge_prompt = PromptRenderer("prometheus2").pair(PreferenceRow.from_row(row, "r").item())
     assert example.user == judge_prompt.user and example.system == judge_prompt.system
     assert "###Response A:" in example.user and row["orig_response_B"] in example.user
     assert example.output.endswith(f"[RESULT] {row['orig_preference']}")
@@ -98,10 +98,17 @@ def test_bad_rows_name_the_row_and_field(
     assert info.value.field == field and info.value.record == "feedback.jsonl row 0"
 
 
-def test_preference_needs_a_winner_when_output_is_absent(preference: list[dict[str, Any]]) -> None:
-    row = {**preference[0], "output": None, "orig_preference": "C"}
-    with pytest.raises(InputError, match="orig_preference"):
-        format_row(row, "preference", TSET)
+@pytest.mark.parametrize("output", [None, "Feedback: fine. [RESULT] A"])
+def test_rows_need_their_verdict_even_with_an_output(
+    feedback: list[dict[str, Any]], preference: list[dict[str, Any]], output: str | None
+) -> None:
+    """One schema for the builder and training: the winner and the score are required in every row."""
+    with pytest.raises(InputError, match="orig_preference") as info:
+        format_row({**preference[0], "output": output, "orig_preference": "C"}, "preference", TSET)
+    assert info.value.field == "orig_preference"
+    with pytest.raises(InputError, match="orig_score") as info:
+        format_row({**feedback[0], "output": output, "orig_score": 0}, "feedback", TSET)
+    assert info.value.field == "orig_score"
 
 
 def test_dataset_loading_reports_bad_row_and_mismatches(

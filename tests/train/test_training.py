@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from judgeforge.data.collections import FeedbackRow, PreferenceRow
 from judgeforge.prompts import PromptRenderer
-from judgeforge.train.collections import feedback_item, preference_item
 from judgeforge.train.config import load_train_config
 from judgeforge.train.formatting import format_row, prompt_text, to_conversation, training_text
 
@@ -98,8 +98,14 @@ def test_training_text_is_the_judges_tokenizer_chat_input(toy_world: Path) -> No
     fc = read_jsonl(toy_world / "feedback.jsonl")[3]
     pc = read_jsonl(toy_world / "preference.jsonl")[5]
     cases = [
-        (format_row(fc, "feedback", renderer.template_set), renderer.direct(feedback_item(fc, 0))),
-        (format_row(pc, "preference", renderer.template_set), renderer.pair(preference_item(pc, 0))),
+        (
+            format_row(fc, "feedback", renderer.template_set),
+            renderer.direct(FeedbackRow.from_row(fc, 0).item()),
+        ),
+        (
+            format_row(pc, "preference", renderer.template_set),
+            renderer.pair(PreferenceRow.from_row(pc, 0).item()),
+        ),
     ]
     for example, judge_prompt in cases:
         assert example.user == judge_prompt.user

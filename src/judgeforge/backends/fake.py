@@ -8,6 +8,9 @@ seeded jitter. Options simulate the failures real deployments see:
 - ``fail_rate``: fraction of calls that raise :class:`BackendError` (drawn from ``fail_seed``);
 - ``garbage_rate``: fraction of outputs (by prompt and seed) with no verdict;
 - ``first_attempt_garbage``: every first attempt (``params.attempt == 0``) is unparseable.
+
+For a built-in template set of another family (MT-Bench, Flow-Judge, Auto-J ..) it answers in that family's
+verdict format (the set's output format), with a seeded verdict on the prompt's scale.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pydantic import Field
 
 from judgeforge.backends.base import Backend, BackendOptions, Capabilities
 from judgeforge.errors import BackendError
+from judgeforge.prompts.templates import TemplateSet, builtin_template_sets
 from judgeforge.records import Completion, Prompt, Usage
 from judgeforge.sampling import SamplingParams
 
@@ -83,6 +87,8 @@ class FakeBackend(Backend):
         user = prompt.messages[-1].content
         if all_garbage or draws.random() < self.options.garbage_rate:
             text = "I am not sure how to grade this one."
+        elif (family := _other_family(prompt.template)) is not None:
+            text = _family_output(family, prompt, draws)
         elif prompt.mode == "absolute":
             text = _absolute_output(user, draws)
         else:
@@ -173,6 +179,26 @@ def _absolute_output(user: str, rng: _Draws) -> str:
         "expected by the rubric."
     )
     return f"{feedback} [RESULT] {score}"
+
+
+def _other_family(name: str) -> TemplateSet | None:
+    """The built-in set of another judge family named ``name`` (None for Prometheus wordings)."""
+    template_set = builtin_template_sets().get(name)
+    return template_set if template_set is not None and template_set.parser != "prometheus" else None
+
+
+def _family_output(template_set: TemplateSet, prompt: Prompt, rng: _Draws) -> str:
+    """A seeded verdict in the family's own format: a level of the prompt's scale, or A/B (a tie now and then
+    where the family has one)."""
+    if prompt.mode == "absolute":
+        levels = prompt.scale or template_set.scale.values or ("1", "2", "3", "4", "5")
+        verdict = levels[int(rng.random() * len(levels))]
+        feedback = f"The response {_QUALITY_PHRASES[1 + int(rng.random() * 5)]}."
+    else:
+        tie = "tie" in template_set.winners and rng.random() < 0.1
+        verdict = "tie" if tie else ("A" if rng.random() < 0.5 else "B")
+        feedback = "Both responses attempt the instruction; one covers more of what was asked."
+    return template_set.format_output(feedback, verdict, prompt.mode)
 
 
 def _relative_output(user: str, rng: _Draws) -> str:

@@ -120,7 +120,7 @@ def lm_judge(options: Mapping[str, Any]) -> BenchJudge:
     judge = Judge(
         backend,
         options.pop("template_set", "prometheus2"),
-        str(options.pop("chat_format", "mistral-inst")),
+        options.pop("chat_format", None),  # None: the template set's own (mistral-inst for prometheus2)
         sampling=options.pop("sampling", None),
         max_attempts=int(options.pop("max_attempts", 3)),
         backend_options=options.pop("backend_options", None),

@@ -20,17 +20,23 @@ class _Default(str):
 
 
 def add_prompt_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--template-set", default=_Default("prometheus2"), help="template set name or folder")
+    parser.add_argument(
+        "--template-set",
+        default=_Default("prometheus2"),
+        help="template set name or folder (prometheus2, mt-bench, arena-hard-v2.0, flow-judge, auto-j, ...; "
+        "docs/prompts.md lists them)",
+    )
     parser.add_argument(
         "--chat-format",
         default=_Default("mistral-inst"),
-        help="mistral-inst | tokenizer | none (default: mistral-inst, or the preset's)",
+        help="mistral-inst | tokenizer | llama2 | judgelm | none (default: the preset's, else the one the "
+        "template set's family reads: mistral-inst for prometheus2)",
     )
     parser.add_argument(
         "--preset",
         default=None,
-        help="judge-family preset (e.g. prometheus2-7b, m-prometheus-7b): sets template set and chat format "
-        "unless given explicitly",
+        help="judge-family preset (e.g. prometheus2-7b, flow-judge-v0.1, autoj-13b): sets template set and "
+        "chat format unless given explicitly",
     )
     parser.add_argument(
         "--tokenizer", default=None, help="local tokenizer path (for --chat-format tokenizer)"
@@ -84,7 +90,8 @@ def required_backend(args: argparse.Namespace, flag: str = "backend") -> str:
 
 
 def prompt_settings(args: argparse.Namespace) -> tuple[str, str]:
-    """(template set, chat format): explicit options, else the preset's, else the defaults."""
+    """(template set, chat format): explicit options, else the preset's, else the defaults (the chat format
+    the template set's family reads)."""
     template_set, chat_format = str(args.template_set), str(args.chat_format)
     if getattr(args, "preset", None):
         from judgeforge.presets import resolve
@@ -94,6 +101,10 @@ def prompt_settings(args: argparse.Namespace) -> tuple[str, str]:
             None if isinstance(args.template_set, _Default) else template_set,
             None if isinstance(args.chat_format, _Default) else chat_format,
         )
+    if isinstance(args.chat_format, _Default):
+        from judgeforge.prompts import default_chat_format, get_template_set
+
+        return template_set, default_chat_format(get_template_set(template_set), None)
     return template_set, chat_format
 
 

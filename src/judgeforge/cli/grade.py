@@ -18,8 +18,8 @@ from judgeforge.cli.ray_options import add_ray_options
 
 def register(subparsers: Any) -> None:
     for name, mode, help_text in (
-        ("grade", "absolute", "direct assessment: a score 1-5 per response"),
-        ("compare", "relative", "pairwise ranking: A or B per pair"),
+        ("grade", "absolute", "direct assessment: a score (1-5, or the rubric's own scale) per response"),
+        ("compare", "relative", "pairwise ranking: A, B (or a tie, in families that have one) per pair"),
     ):
         parser = subparsers.add_parser(name, help=help_text)
         parser.add_argument("input", help="JSONL/CSV/TSV/Parquet file, saved dataset folder or dataset id")

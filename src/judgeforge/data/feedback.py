@@ -1,9 +1,7 @@
-"""The Feedback Collection: schema, validation and loaders.
+"""The Feedback Collection: loading and validating its rows (the schema is :mod:`judgeforge.data.collections`).
 
-Published columns (one row per graded response): ``orig_instruction``, ``orig_response``,
-``orig_reference_answer``, ``orig_criteria``, ``orig_score1_description`` .. ``orig_score5_description``,
-``orig_feedback``, ``orig_score`` (1..5), plus ``instruction`` (the rendered absolute prompt) and ``output``
-(the training target ``feedback [RESULT] score``). Validation names every bad row and field at once.
+Sources: JSONL/JSON, Parquet, CSV, a dataset saved to disk or a Hugging Face dataset id. Bad rows never stop a
+load: each is one :class:`~judgeforge.errors.InputError` naming the row and every bad field.
 """
 
 from __future__ import annotations
@@ -12,29 +10,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-
 from judgeforge.columns import ColumnCheck
+from judgeforge.data.collections import FEEDBACK_COLUMNS, FeedbackRow
 from judgeforge.errors import InputError
-from judgeforge.records import SCORE_LEVELS, Record, Rubric
 
-RUBRIC_COLUMNS = ("orig_criteria", *(f"orig_score{level}_description" for level in SCORE_LEVELS))
-REQUIRED_TEXT_COLUMNS = ("orig_instruction", "orig_response", "orig_feedback", *RUBRIC_COLUMNS)
-KNOWN_COLUMNS = (*REQUIRED_TEXT_COLUMNS, "orig_score", "orig_reference_answer", "instruction", "output")
+KNOWN_COLUMNS = FEEDBACK_COLUMNS
 
 
-class FeedbackRecord(Record):
-    """One validated Feedback Collection row."""
+class FeedbackRecord(FeedbackRow):
+    """A validated Feedback Collection row and its number in the source (pairs and reports name it)."""
 
     row: int
-    instruction: str
-    response: str
-    reference_answer: str | None
-    rubric: Rubric
-    feedback: str
-    score: int = Field(ge=1, le=5)
-    prompt: str | None = None
-    output: str | None = None
 
     def group_key(self) -> tuple[str, str, str | None]:
         """Rows with the same instruction, criterion and reference answer form one group."""
@@ -43,56 +29,12 @@ class FeedbackRecord(Record):
 
 def row_problems(row: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every (field, problem) of one row."""
-    problems = []
-    for column in REQUIRED_TEXT_COLUMNS:
-        value = row.get(column)
-        if value is None:
-            problems.append((column, "missing required column"))
-        elif not isinstance(value, str):
-            problems.append((column, f"must be a string, got {type(value).__name__}"))
-        elif not value or value.isspace():
-            problems.append((column, "must not be empty"))
-    for column in ("orig_reference_answer", "instruction", "output"):
-        value = row.get(column)
-        if value is not None and not isinstance(value, str):
-            problems.append((column, f"must be a string, got {type(value).__name__}"))
-        elif column == "orig_reference_answer" and value is not None and (not value or value.isspace()):
-            problems.append((column, "must not be empty (omit it for no reference)"))
-    if _score(row.get("orig_score")) is None:
-        problems.append(("orig_score", f"must be an integer 1..5, got {row.get('orig_score')!r}"))
-    return problems
-
-
-def _score(value: Any) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value in SCORE_LEVELS:
-        return value
-    return None
+    return FeedbackRow.problems(row)
 
 
 def feedback_record(row: Mapping[str, Any], number: int) -> FeedbackRecord:
     """Validate one row; raises InputError naming the row and every bad field."""
-    if not isinstance(row, Mapping):
-        raise InputError(f"expected an object, got {type(row).__name__}", record=f"row {number}")
-    problems = row_problems(row)
-    if problems:
-        fields = ", ".join(field for field, _ in problems)
-        detail = "; ".join(f"{field}: {problem}" for field, problem in problems)
-        raise InputError(detail, record=f"row {number}", field=fields)
-    return FeedbackRecord(
-        row=number,
-        instruction=row["orig_instruction"],
-        response=row["orig_response"],
-        reference_answer=row.get("orig_reference_answer"),
-        rubric=Rubric(**{column[5:]: row[column] for column in RUBRIC_COLUMNS}),
-        feedback=row["orig_feedback"],
-        score=_score(row["orig_score"]) or 0,
-        prompt=row.get("instruction"),
-        output=row.get("output"),
-    )
+    return FeedbackRecord(**dict(FeedbackRow.from_row(row, f"row {number}")), row=number)
 
 
 def iter_rows(source: str | Path, split: str = "train") -> Iterator[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """Build a Preference Collection from a Feedback Collection (the Prometheus 2 recipe).
 
 Pairs come from :mod:`judgeforge.data.pairing`; a teacher LM writes comparative feedback
-(:mod:`judgeforge.data.teacher`); each output row carries both sides' original fields, the preference, the
-teacher feedback, and the training pair (``instruction``: the rendered relative prompt of the chosen template
+(:mod:`judgeforge.data.teacher`); each output row (a :class:`~judgeforge.data.collections.PreferenceRow`)
+carries both sides' original fields, the preference, the teacher feedback, and the training pair (``instruction``: the rendered relative prompt of the chosen template
 set, reference included; ``output``: ``Feedback: ... [RESULT] A`` in the set's format).
 
 Runs are resumable: rows are appended as pairs finish and a re-run skips pairs already in the output.
@@ -20,12 +20,13 @@ from judgeforge.backends import Backend
 from judgeforge.backends.cache import CompletionCache, default_cache_path
 from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.backends.retry import RetryPolicy
+from judgeforge.data.collections import SCORE, PreferenceRow
 from judgeforge.data.feedback import load_feedback_collection
 from judgeforge.data.pairing import GroupReport, PreferencePair, build_pairs
 from judgeforge.data.teacher import clean_teacher_feedback, teacher_prompt
 from judgeforge.errors import InputError
 from judgeforge.prompts import TemplateSet, get_template_set
-from judgeforge.records import Completion, PairItem, Record
+from judgeforge.records import Completion, Record
 from judgeforge.sampling import SamplingParams
 
 
@@ -43,36 +44,26 @@ class BuildSummary(Record):
     drop_reasons: dict[str, int]
 
 
-def preference_row(pair: PreferencePair, feedback: str, template_set: TemplateSet) -> dict[str, Any]:
+def preference_row(pair: PreferencePair, feedback: str, template_set: TemplateSet) -> PreferenceRow:
     """The output row of one pair (original fields of both sides + the training pair)."""
     a, b = pair.a, pair.b
-    rubric = a.rubric
-    item = PairItem(
+    row = PreferenceRow(
+        pair_id=pair.pair_id,
         instruction=a.instruction,
+        criteria=a.rubric.criteria,
+        score_descriptions=tuple(a.rubric.descriptions()),
+        reference_answer=a.reference_answer,
         response_a=a.response,
         response_b=b.response,
-        rubric=rubric,
-        reference_answer=a.reference_answer,
+        score_a=a.score,
+        score_b=b.score,
+        feedback_a=a.feedback,
+        feedback_b=b.feedback,
+        preference=pair.winner,
+        feedback=feedback,
+        source_rows=(a.row, b.row),
     )
-    _, prompt = template_set.render_pair(item)
-    return {
-        "pair_id": pair.pair_id,
-        "orig_instruction": a.instruction,
-        "orig_criteria": rubric.criteria,
-        **{f"orig_score{level}_description": text for level, text in enumerate(rubric.descriptions(), 1)},
-        "orig_reference_answer": a.reference_answer,
-        "orig_response_A": a.response,
-        "orig_response_B": b.response,
-        "orig_score_A": a.score,
-        "orig_score_B": b.score,
-        "orig_feedback_A": a.feedback,
-        "orig_feedback_B": b.feedback,
-        "orig_preference": pair.winner,
-        "orig_feedback": feedback,
-        "source_rows": [a.row, b.row],
-        "instruction": prompt,
-        "output": template_set.format_output(feedback, pair.winner),
-    }
+    return row.rendered(template_set)
 
 
 async def _teach(
@@ -167,9 +158,8 @@ async def _build(
                 if feedback is None:
                     dropped += 1
                     continue
-                handle.write(
-                    json.dumps(preference_row(pair, feedback, template_set), ensure_ascii=False) + "\n"
-                )
+                row = preference_row(pair, feedback, template_set).to_row()
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             handle.flush()
     return dropped
 
@@ -186,7 +176,7 @@ def _write_errors(out: Path, errors: Sequence[InputError], report: GroupReport) 
     """Bad rows and suspicious groups, one JSON object a line (rewritten on every run)."""
     entries = [{"record": e.record, "field": e.field, "message": e.reason} for e in errors]
     entries += [
-        {"record": g, "field": "orig_score", "message": "group has duplicate scores"}
+        {"record": g, "field": SCORE, "message": "group has duplicate scores"}
         for g in report.duplicate_score_groups
     ]
     entries += [{"record": g, "field": None, "message": "group is not of size 5"} for g in report.odd_groups]

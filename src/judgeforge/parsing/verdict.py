@@ -35,6 +35,7 @@ Accepted forms (``mode="absolute"``: a whole number 1..5; ``mode="relative"``: `
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from judgeforge.records import Mode, Verdict
 
@@ -71,8 +72,12 @@ _FEEDBACK_LABEL = re.compile(r"^\s*(?:###\s*)?feedback\s*:\s*", re.IGNORECASE)
 ALLOWED = {"absolute": {"1", "2", "3", "4", "5"}, "relative": {"A", "B"}}
 
 
-def parse_verdict(text: str, mode: Mode) -> Verdict:
-    """Parse one judge output into a :class:`Verdict` (a failure is data, never an exception)."""
+def parse_verdict(text: str, mode: Mode, scale: Sequence[str] | None = None) -> Verdict:
+    """Parse one judge output into a :class:`Verdict` (a failure is data, never an exception).
+
+    ``scale`` is accepted for the parser protocol and must be the standard 1..5 (the Prometheus wordings show
+    no other scale, so the renderer refuses other rubrics before a prompt is sent).
+    """
     if mode not in ALLOWED:
         raise ValueError(f"mode must be 'absolute' or 'relative', got {mode!r}")
     span = _last_marker(text)

@@ -22,6 +22,7 @@ __all__ = [
     "builtin_template_sets",
     "chat_formats",
     "check_levels",
+    "default_chat_format",
     "get_template_set",
 ]
 
@@ -32,12 +33,12 @@ class PromptRenderer:
     def __init__(
         self,
         template_set: str | Path | TemplateSet = DEFAULT_TEMPLATE_SET,
-        chat_format: str = "mistral-inst",
+        chat_format: str | None = None,
         tokenizer: Any | None = None,
     ) -> None:
         self.template_set = get_template_set(template_set)
-        self.chat_format_name = chat_format
-        self._chat_format = chat_formats.get(chat_format)
+        self.chat_format_name = default_chat_format(self.template_set, chat_format)
+        self._chat_format = chat_formats.get(self.chat_format_name)
         self.tokenizer = tokenizer
         # Rows of a run usually share one rubric object and one system prompt: their rendered text and
         # Message record are kept and reused (one tuple / dict entry each, so threads can share them).
@@ -46,11 +47,14 @@ class PromptRenderer:
 
     def direct(self, item: DirectItem) -> Prompt:
         system, user = self.template_set.render_direct(item, self._rubric_text(item.rubric, "absolute"))
-        return self._prompt("absolute", system, user)
+        key = self.template_set.template_key("absolute", item.reference_answer is not None)
+        scale = None if item.rubric.scale is None else item.rubric.scale_values()
+        return self._prompt("absolute", system, user, self.template_set.prefill(key), scale)
 
     def pair(self, item: PairItem) -> Prompt:
         system, user = self.template_set.render_pair(item, self._rubric_text(item.rubric, "relative"))
-        return self._prompt("relative", system, user)
+        key = self.template_set.template_key("relative", item.reference_answer is not None)
+        return self._prompt("relative", system, user, self.template_set.prefill(key))
 
     def _rubric_text(self, rubric: Rubric, mode: Mode) -> str:
         last_rubric, last_mode, text = self._last_rubric
@@ -68,27 +72,39 @@ class PromptRenderer:
                 self._system_messages[system] = message
         return message
 
-    def _prompt(self, mode: Mode, system: str, user: str) -> Prompt:
+    def _prompt(
+        self, mode: Mode, system: str, user: str, prefill: str = "", scale: tuple[str, ...] | None = None
+    ) -> Prompt:
         # trusted(): the fields are built right here from typed parts, and this runs once per item
         # on the grading hot path, where validation would cost more than the rendering itself.
+        user_message = Message.trusted(role="user", content=user)
         return Prompt.trusted(
             mode=mode,
             template=self.template_set.name,
-            messages=(
-                self._system_message(system),
-                Message.trusted(role="user", content=user),
-            ),
-            text=self._chat_format(system, user, self.tokenizer),
+            # An empty system prompt: the family sends no system message.
+            messages=(self._system_message(system), user_message) if system else (user_message,),
+            text=self._chat_format(system, user, self.tokenizer) + prefill,
+            scale=scale,
         )
 
 
-def check_levels(rubric: Rubric) -> None:
+def default_chat_format(template_set: TemplateSet, chat_format: str | None) -> str:
+    """The chat format given, else the one the set's family reads (``mistral-inst`` for Prometheus 2)."""
+    return chat_format or template_set.chat_format or "mistral-inst"
+
+
+def check_levels(rubric: Rubric, template_set: TemplateSet | None = None) -> None:
     """RubricError when a score level is blank: direct assessment shows every level, so grading needs them
     (pairwise ranking shows the criterion only, so there they may be blank, as in Preference Collection
-    rows; the renderer itself shows any input as it is, for fidelity checks)."""
-    for level, description in enumerate(rubric.descriptions(), 1):
-        if not description or description.isspace():
-            raise RubricError(
-                f"field 'score{level}_description' is empty (direct assessment shows every score level)",
-                field="rubric",
+    rows; the renderer itself shows any input as it is, for fidelity checks). A wording with a fixed scale
+    (MT-Bench, Auto-J) shows no levels, so there they may be blank."""
+    if template_set is not None and not template_set.shows_levels():
+        return
+    for level in rubric.levels():
+        if not level.description or level.description.isspace():
+            what = (
+                f"field 'score{level.value}_description' is empty"
+                if rubric.scale is None
+                else (f"scale level {level.value!r} has no description")
             )
+            raise RubricError(f"{what} (direct assessment shows every score level)", field="rubric")

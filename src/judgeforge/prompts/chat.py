@@ -5,6 +5,11 @@
 - ``tokenizer``: the model's own chat template (``tokenizer.apply_chat_template``); where the template rejects a
   system role, the system prompt is joined to the user turn with ``"\\n\\n"``, as the training data did.
 - ``none``: the user prompt alone (for servers that apply their own chat template, or for inspection).
+- ``llama2``: FastChat's ``llama-2`` template for one user turn, ``"[INST] <<SYS>>\\n" + system + "\\n<</SYS>>\\n\\n" +
+  user + " [/INST]"``, or ``"[INST] " + user + " [/INST]"`` without a system prompt (Prometheus 1, Auto-J).
+- ``judgelm``: JudgeLM's raw string ``system + "\\n" + user`` (its ``### Response:`` is the template's prefill).
+
+An empty system prompt means none: no system message is sent (a set whose family sends none).
 """
 
 from __future__ import annotations
@@ -32,6 +37,18 @@ def no_chat_format(system: str, user: str, tokenizer: Any | None = None) -> str:
     return user
 
 
+@chat_formats.register("llama2")
+def llama2(system: str, user: str, tokenizer: Any | None = None) -> str:
+    if not system:
+        return f"[INST] {user} [/INST]"
+    return f"[INST] <<SYS>>\n{system}\n<</SYS>>\n\n{user} [/INST]"
+
+
+@chat_formats.register("judgelm")
+def judgelm(system: str, user: str, tokenizer: Any | None = None) -> str:
+    return f"{system}\n{user}"
+
+
 @chat_formats.register("tokenizer")
 def tokenizer_chat_format(system: str, user: str, tokenizer: Any | None = None) -> str:
     if tokenizer is None:
@@ -45,6 +62,8 @@ def tokenizer_chat_format(system: str, user: str, tokenizer: Any | None = None) 
 
 
 def system_and_user(system: str, user: str) -> list[dict[str, str]]:
+    if not system:  # a family that sends no system message (Flow-Judge, Selene, OffsetBias)
+        return [{"role": "user", "content": user}]
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

@@ -13,6 +13,9 @@ from typing import Any
 from judgeforge.records import Judgment, Verdict, Winner
 from judgeforge.runner.options import OrderPolicy
 
+_VERDICT_KINDS = ("label", "margin", "scores", "note")
+_PAIR_EXTRAS = ("margin", "scores")
+
 
 def verdict_dict(verdict: Verdict) -> dict[str, Any]:
     data: dict[str, Any] = {}
@@ -20,6 +23,10 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
         data["score"] = verdict.score
     if verdict.winner is not None:
         data["winner"] = verdict.winner
+    for name in _VERDICT_KINDS:  # the other kinds of verdict (labels, margins, two scores) and notes
+        value = getattr(verdict, name)
+        if value is not None:
+            data[name] = list(value) if name == "scores" else value
     data["feedback"] = verdict.feedback
     if verdict.failure is not None:
         data["failure"] = verdict.failure
@@ -51,8 +58,11 @@ def judgment_line(row_id: str | int, judgment: Judgment) -> dict[str, Any]:
     line: dict[str, Any] = {"id": row_id, "mode": judgment.mode}
     if judgment.mode == "absolute":
         line["score"] = judgment.score
+        if judgment.label is not None:
+            line["label"] = judgment.label
     else:
         line["winner"] = judgment.winner
+        line.update((name, judgment.extra[name]) for name in _PAIR_EXTRAS if name in judgment.extra)
     line["agreement"] = judgment.agreement
     line["failure"] = judgment.failure
     verdicts = judgment.verdicts
@@ -71,7 +81,7 @@ def judgment_line(row_id: str | int, judgment: Judgment) -> dict[str, Any]:
 
 
 def _flip(winner: Winner | None) -> Winner | None:
-    return None if winner is None else ("B" if winner == "A" else "A")
+    return winner if winner is None or winner == "tie" else ("B" if winner == "A" else "A")
 
 
 def _mean_probability_a(forward: Judgment, swapped: Judgment) -> float | None:
@@ -105,12 +115,27 @@ def both_orders_line(
         winner, resolution = _resolve(policy, forward, swapped)
     line = judgment_line(row_id, forward)
     line.update(winner=winner, failure=failure, resolution=resolution, swap_consistent=consistent)
+    line.update(_both_orders_extras(forward.extra, swapped.extra))
     line["verdicts_swapped"] = [verdict_dict(v) for v in swapped.verdicts]
     line["usage"] = {
         "prompt_tokens": forward.usage.prompt_tokens + swapped.usage.prompt_tokens,
         "completion_tokens": forward.usage.completion_tokens + swapped.usage.completion_tokens,
     }
     return line
+
+
+def _both_orders_extras(forward: dict[str, Any], swapped: dict[str, Any]) -> dict[str, Any]:
+    """Margin and two scores over both orders, in the original order (the swapped order's mapped back)."""
+    extras: dict[str, Any] = {}
+    margins = [forward["margin"]] if "margin" in forward else []
+    margins += [-swapped["margin"]] if "margin" in swapped else []
+    if margins:
+        extras["margin"] = sum(margins) / len(margins)
+    scores = [forward["scores"]] if "scores" in forward else []
+    scores += [swapped["scores"][::-1]] if "scores" in swapped else []
+    if scores:
+        extras["scores"] = [sum(s[0] for s in scores) / len(scores), sum(s[1] for s in scores) / len(scores)]
+    return extras
 
 
 def _resolve(policy: OrderPolicy, forward: Judgment, swapped: Judgment) -> tuple[str | None, str]:

@@ -59,9 +59,9 @@ class SummaryAccumulator:
         if failure is not None:
             self.failed[failure_reason(failure)] += 1
         absolute = line.get("mode") == "absolute"
-        outcome = line.get("score") if absolute else line.get("winner")
+        field = ("label" if "label" in line else "score") if absolute else "winner"  # label: a Yes/No scale
+        outcome = line.get(field)
         self.distribution[str(round(outcome, 3) if isinstance(outcome, float) else outcome)] += 1
-        field = "score" if absolute else "winner"
         verdicts = line.get("verdicts", ())
         if len(verdicts) == 1:  # the common case, without a list or generator
             verdict = verdicts[0]

@@ -75,7 +75,7 @@ CompareRequest = Annotated[
 class VerdictOut(Body):
     """One verdict read from one model output (several when the judge samples more than once)."""
 
-    score: int | None = None
+    score: int | float | None = None
     winner: Winner | None = None
     feedback: str = ""
     failure: str | None = None
@@ -83,6 +83,9 @@ class VerdictOut(Body):
     expected_score: float | None = None
     attempts: int = 1
     logprobs_missing: str | None = None  # logprobs were asked for and none could be read (why)
+
+
+_VERDICT_OUT_FIELDS = set(VerdictOut.model_fields)  # a Verdict's other fields (raw, labels ..) stay out
 
 
 class UsageOut(Body):
@@ -111,7 +114,8 @@ class JudgmentOut(Body):
     @classmethod
     def from_judgment(cls, judgment: Judgment) -> JudgmentOut:
         verdicts = [
-            VerdictOut.model_validate(v.model_dump(exclude={"raw"}), strict=False) for v in judgment.verdicts
+            VerdictOut.model_validate(v.model_dump(include=_VERDICT_OUT_FIELDS), strict=False)
+            for v in judgment.verdicts
         ]
         first_ok = next((v for v in verdicts if v.failure is None), None)
         return cls(

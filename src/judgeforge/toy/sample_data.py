@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from judgeforge.data.collections import FeedbackRow, PreferenceRow
 from judgeforge.prompts import DEFAULT_TEMPLATE_SET, get_template_set
-from judgeforge.records import SCORE_LEVELS
-from judgeforge.train.collections import feedback_item, preference_item
+from judgeforge.records import SCORE_LEVELS, Rubric
 
 _TASKS = (
     ("Name the capital of France.", "Paris is the capital of France."),
@@ -23,14 +23,14 @@ _TASKS = (
     ("Give one synonym of 'happy'.", "'Joyful' is a synonym of 'happy'."),
     ("Which planet is closest to the sun?", "Mercury is the planet closest to the sun."),
 )
-_RUBRIC = {
-    "orig_criteria": "Is the response correct and complete?",
-    "orig_score1_description": "The response is wrong and off topic.",
-    "orig_score2_description": "The response is wrong but on topic.",
-    "orig_score3_description": "The response is partly correct.",
-    "orig_score4_description": "The response is correct but incomplete.",
-    "orig_score5_description": "The response is correct and complete.",
-}
+_RUBRIC = Rubric(
+    criteria="Is the response correct and complete?",
+    score1_description="The response is wrong and off topic.",
+    score2_description="The response is wrong but on topic.",
+    score3_description="The response is partly correct.",
+    score4_description="The response is correct but incomplete.",
+    score5_description="The response is correct and complete.",
+)
 
 
 def feedback_rows(n_instructions: int = 2, template_set: str = DEFAULT_TEMPLATE_SET) -> list[dict[str, Any]]:
@@ -40,17 +40,15 @@ def feedback_rows(n_instructions: int = 2, template_set: str = DEFAULT_TEMPLATE_
     for index in range(n_instructions):
         question, answer = _TASKS[index % len(_TASKS)]
         for score in SCORE_LEVELS:
-            row: dict[str, Any] = {
-                "orig_instruction": question,
-                "orig_response": f"{answer} (draft {score})" if score == 5 else f"Attempt {score}: not sure.",
-                **_RUBRIC,
-                "orig_reference_answer": answer,
-                "orig_feedback": f"The response meets level {score} of the rubric.",
-                "orig_score": score,
-            }
-            row["instruction"] = tset.render_direct(feedback_item(row, "sample"))[1]
-            row["output"] = tset.format_output(row["orig_feedback"], str(score))
-            rows.append(row)
+            row = FeedbackRow(
+                instruction=question,
+                response=f"{answer} (draft {score})" if score == 5 else f"Attempt {score}: not sure.",
+                rubric=_RUBRIC,
+                reference_answer=answer,
+                feedback=f"The response meets level {score} of the rubric.",
+                score=score,
+            )
+            rows.append(row.rendered(tset).to_row())
     return rows
 
 
@@ -59,30 +57,29 @@ def preference_rows(
 ) -> list[dict[str, Any]]:
     """Every pair of differently scored responses to one instruction, winners alternating between A and B."""
     tset = get_template_set(template_set)
-    groups: dict[str, list[Mapping[str, Any]]] = {}
-    for graded in feedback:
-        groups.setdefault(graded["orig_instruction"], []).append(graded)
+    groups: dict[str, list[FeedbackRow]] = {}
+    for number, graded in enumerate(feedback):
+        row = FeedbackRow.from_row(graded, f"sample row {number}")
+        groups.setdefault(row.instruction, []).append(row)
     rows: list[dict[str, Any]] = []
     for group in groups.values():
         for first, second in itertools.combinations(group, 2):
-            if first["orig_score"] == second["orig_score"]:
+            if first.score == second.score:
                 continue
             a, b = (first, second) if len(rows) % 2 == 0 else (second, first)
-            winner = "A" if a["orig_score"] > b["orig_score"] else "B"
-            row = {
-                "orig_instruction": a["orig_instruction"],
-                "orig_response_A": a["orig_response"],
-                "orig_response_B": b["orig_response"],
-                "orig_score_A": a["orig_score"],
-                "orig_score_B": b["orig_score"],
-                "orig_criteria": a["orig_criteria"],
-                "orig_reference_answer": a["orig_reference_answer"],
-                "orig_preference": winner,
-                "orig_feedback": f"Both answer the question; Response {winner} matches the reference better.",
-            }
-            row["instruction"] = tset.render_pair(preference_item(row, "sample"))[1]
-            row["output"] = tset.format_output(row["orig_feedback"], winner)
-            rows.append(row)
+            winner = "A" if a.score > b.score else "B"
+            pair = PreferenceRow(
+                instruction=a.instruction,
+                criteria=a.rubric.criteria,
+                reference_answer=a.reference_answer,
+                response_a=a.response,
+                response_b=b.response,
+                score_a=a.score,
+                score_b=b.score,
+                preference=winner,
+                feedback=f"Both answer the question; Response {winner} matches the reference better.",
+            )
+            rows.append(pair.rendered(tset).to_row())
     return rows
 
 

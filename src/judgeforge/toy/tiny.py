@@ -24,12 +24,15 @@ SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]
 
 
 def default_corpus() -> list[str]:
-    """Text that covers the judge prompts: every template, system prompt and library rubric."""
+    """Text that covers the judge prompts: every Prometheus template and system prompt, and every library
+    rubric (the other families' wordings are left out, so the tiny tokenizer stays what the toy judges use)."""
     from judgeforge.prompts import builtin_template_sets
     from judgeforge.rubrics import library_rubrics
 
     texts: list[str] = []
     for template_set in builtin_template_sets().values():
+        if template_set.parser != "prometheus":
+            continue
         texts += list(template_set.templates.values()) + list(template_set.system_prompts.values())
     texts += [rubric.render_absolute() for rubric in library_rubrics().values()]
     texts += [f"Feedback: The response is fine. [RESULT] {v}" for v in ("1", "2", "3", "4", "5", "A", "B")]

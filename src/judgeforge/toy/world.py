@@ -3,8 +3,9 @@
 A *group* is one task with five responses whose true scores are 1, 2, 3, 4 and 5 (checked from the text).
 From groups come:
 
-- Feedback Collection rows (the published columns; ``instruction`` is the rendered absolute prompt of the
-  ``prometheus2`` set with the reference answer, ``output`` is ``Feedback: ... [RESULT] k``);
+- Feedback Collection rows (:class:`~judgeforge.data.collections.FeedbackRow`, the published columns;
+  ``instruction`` is the rendered absolute prompt of the ``prometheus2`` set with the reference answer,
+  ``output`` is ``Feedback: ... [RESULT] k``);
 - benchmark files in the published formats the bench loaders read: a Vicuna-Bench-style direct set (rendered
   prompt + ``gpt4_score`` list, here the true score) and an HHH-style pairwise set (``chosen_instruction`` /
   ``rejected_instruction``), with the family as ``category`` / ``source``;
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from judgeforge.data.collections import FeedbackRow
 from judgeforge.prompts import TemplateSet, get_template_set
 from judgeforge.records import DirectItem, PairItem
 from judgeforge.toy import families as _families  # noqa: F401 - registers the families
@@ -62,6 +64,17 @@ class Group:
 
     def feedback(self, score: int) -> str:
         return direct_feedback(self.family.check(self.task, self.responses[score - 1]))
+
+    def feedback_row(self, score: int) -> FeedbackRow:
+        """The Feedback Collection row of the response with true score ``score`` (not rendered yet)."""
+        return FeedbackRow(
+            instruction=self.task.instruction,
+            response=self.responses[score - 1],
+            reference_answer=self.task.reference_answer,
+            rubric=self.task.rubric,
+            feedback=self.feedback(score),
+            score=score,
+        )
 
     def pair_feedback(self, score_a: int, score_b: int) -> str:
         check = self.family.check
@@ -108,25 +121,7 @@ def feedback_rows(
 ) -> list[dict[str, Any]]:
     """Feedback Collection rows (five per group, scores 1..5) with the published column names."""
     tset = get_template_set(template_set)
-    rows = []
-    for group in groups:
-        rubric = group.task.rubric
-        for score in range(1, 6):
-            feedback = group.feedback(score)
-            rows.append(
-                {
-                    "orig_instruction": group.task.instruction,
-                    "orig_response": group.responses[score - 1],
-                    "orig_reference_answer": group.task.reference_answer,
-                    "orig_criteria": rubric.criteria,
-                    **{f"orig_score{k}_description": rubric.descriptions()[k - 1] for k in range(1, 6)},
-                    "orig_feedback": feedback,
-                    "orig_score": score,
-                    "instruction": tset.render_direct(group.item(score))[1],
-                    "output": tset.format_output(feedback, str(score)),
-                }
-            )
-    return rows
+    return [group.feedback_row(score).rendered(tset).to_row() for group in groups for score in range(1, 6)]
 
 
 def direct_bench_rows(

@@ -67,7 +67,8 @@ class ModelSpec(_Spec):
 class DataSpec(_Spec):
     """Datasets and how rows become (user turn, assistant turn) pairs.
 
-    ``prompt_source``: ``render`` re-renders the prompt from the ``orig_`` columns with ``template_set``;
+    ``prompt_source``: ``render`` re-renders the prompt from the original columns (the schema of
+    :mod:`judgeforge.data.collections`) with ``template_set``;
     ``instruction`` uses the dataset's ``instruction`` column as the rendered prompt. ``instruction_check``
     compares the two when both exist (``error`` stops on a mismatch, ``warn`` counts them, ``ignore`` skips it).
     ``join_system`` puts the system prompt and the prompt in one user turn joined by a blank line (the released

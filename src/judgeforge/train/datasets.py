@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from judgeforge.data.collections import CollectionKind
 from judgeforge.errors import ConfigError, InputError
 from judgeforge.lazy import require
 from judgeforge.prompts import TemplateSet, get_template_set
-from judgeforge.train.collections import CollectionKind
 from judgeforge.train.config import DatasetSource, TrainConfig
 from judgeforge.train.formatting import format_row, to_conversation
 

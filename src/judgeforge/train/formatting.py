@@ -13,16 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from judgeforge.data.collections import CollectionKind, FeedbackRow, parse_row
 from judgeforge.errors import InputError
 from judgeforge.prompts import TemplateSet
 from judgeforge.prompts.chat import joined_user_turn, system_and_user
-from judgeforge.train.collections import (
-    CollectionKind,
-    feedback_item,
-    feedback_target,
-    preference_item,
-    preference_target,
-)
 
 Conversation = dict[str, list[dict[str, str]]]
 
@@ -47,17 +41,12 @@ def format_row(
     record: object = None,
 ) -> TrainingExample:
     """Turn one Feedback (``kind="feedback"``) or Preference (``"preference"``) Collection row into an example."""
-    if kind == "feedback":
-        system, rendered = template_set.render_direct(feedback_item(row, record))
-        output = feedback_target(row, template_set, record)
+    parsed = parse_row(kind, row, record)
+    if isinstance(parsed, FeedbackRow):
+        system, rendered = template_set.render_direct(parsed.item())
     else:
-        system, rendered = template_set.render_pair(preference_item(row, record))
-        output = preference_target(row, template_set, record)
-    instruction = row.get("instruction")
-    if instruction is not None and not isinstance(instruction, str):
-        raise InputError(
-            f"must be a string, got {type(instruction).__name__}", record=record, field="instruction"
-        )
+        system, rendered = template_set.render_pair(parsed.item())
+    instruction = parsed.prompt
     if prompt_source == "instruction":
         if not instruction:
             raise InputError("missing required column", record=record, field="instruction")
@@ -65,6 +54,7 @@ def format_row(
     else:
         user = rendered
     matches = None if instruction is None else instruction == rendered
+    output = parsed.target(template_set)
     return TrainingExample(system=system, user=user, output=output, instruction_matches=matches)
 
 
