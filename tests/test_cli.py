@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from judgeforge.prompts import PromptRenderer
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem
-from judgeforge.rubrics import load_rubric
 from paths import REPO, read_jsonl
 
 
@@ -110,7 +110,9 @@ def test_grade_applies_a_preset_unless_options_are_explicit(tmp_path: Path) -> N
     cache = tmp_path / "cache"
     result = run_cli("grade", "examples/direct.jsonl", "-o", str(tmp_path / "a.jsonl"), "--preset", "m-prometheus-7b",
                      "--backend", "fake", cache=cache)  # fmt: skip
-    assert result.returncode == 2 and "holds no tokenizer: pass tokenizer=PATH" in result.stderr  # the preset chose 'tokenizer'
+    assert (
+        result.returncode == 2 and "holds no tokenizer: pass tokenizer=PATH" in result.stderr
+    )  # the preset chose 'tokenizer'
     result = run_cli("grade", "examples/direct.jsonl", "-o", str(tmp_path / "b.jsonl"), "--preset", "m-prometheus-7b",
                      "--chat-format", "none", "--quiet", "--backend", "fake", cache=cache)  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -63,7 +63,7 @@ def test_render_matches_fidelity_renders(tmp_path: Path, file_name: str, chat_fo
 
 
 def test_rubric_renders_match_fidelity() -> None:
-    from judgeforge.rubrics import load_rubric
+    from judgeforge.prompts.rubrics import load_rubric
 
     for case in read_jsonl(fidelity_path("prometheus2_release_renders.jsonl")):
         rubric = load_rubric(case["inputs"]["rubric"])

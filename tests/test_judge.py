@@ -6,8 +6,8 @@ from judgeforge import Judge
 from judgeforge.backends import create_backend
 from judgeforge.backends.fake import FakeBackend
 from judgeforge.errors import ConfigError
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem, PairItem
-from judgeforge.rubrics import load_rubric
 from support.scripted import ScriptedBackend
 
 RUBRIC = load_rubric("helpfulness")

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from judgeforge.bench.rouge import rouge_l
-from judgeforge.stats import krippendorff_alpha
+from judgeforge.metrics import krippendorff_alpha
 
 krippendorff = pytest.importorskip("krippendorff")
 rouge_scorer = pytest.importorskip("rouge_score.rouge_scorer")

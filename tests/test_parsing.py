@@ -11,8 +11,8 @@ import pytest
 
 from judgeforge.parsing import parse_verdict
 from judgeforge.prompts import PromptRenderer
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem, Mode, PairItem, Rubric
-from judgeforge.rubrics import load_rubric
 
 FEEDBACK = (
     "The response offers several actionable steps, such as prioritising tasks and using a planner. "

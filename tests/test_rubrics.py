@@ -7,7 +7,7 @@ import pytest
 
 from judgeforge.cli.main import main
 from judgeforge.errors import RubricError
-from judgeforge.rubrics import library_rubrics, lint_rubric, load_rubric
+from judgeforge.prompts.rubrics import library_rubrics, lint_rubric, load_rubric
 
 LEVELS = {f"score{i}_description": f"Level {i} text" for i in range(1, 6)}
 

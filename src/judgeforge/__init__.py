@@ -25,6 +25,7 @@ from judgeforge.errors import (
 from judgeforge.judge import Judge
 from judgeforge.parsing import parse_verdict
 from judgeforge.prompts import PromptRenderer, get_template_set
+from judgeforge.prompts.rubrics import lint_rubric, load_rubric
 from judgeforge.records import (
     Completion,
     DirectItem,
@@ -35,7 +36,6 @@ from judgeforge.records import (
     Rubric,
     Verdict,
 )
-from judgeforge.rubrics import lint_rubric, load_rubric
 from judgeforge.sampling import SamplingParams
 
 __version__ = "0.1.0"

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from judgeforge.errors import InputError
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem, Mode, PairItem, Rubric
-from judgeforge.rubrics import load_rubric
 
 Item = DirectItem | PairItem
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from judgeforge.backends import create_backend
 from judgeforge.backends.cache import CompletionCache
 from judgeforge.prompts import PromptRenderer
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import Completion, DirectItem, TokenLogprob, Usage
-from judgeforge.rubrics import load_rubric
 from judgeforge.sampling import SamplingParams
 
 FAKE = create_backend("fake")

@@ -13,10 +13,10 @@ from judgeforge.backends.hf import TransformersBackend, TransformersOptions
 from judgeforge.backends.llamacpp import LlamaCppBackend, LlamaCppOptions
 from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions
+from judgeforge.judge.scoring import SCORE_ONLY_PROTOCOL
 from judgeforge.prompts import PromptRenderer
 from judgeforge.records import Completion, DirectItem, GenerationFailure
 from judgeforge.sampling import SamplingParams
-from judgeforge.scoring import SCORE_ONLY_PROTOCOL
 
 pytest.importorskip("llama_cpp")
 

@@ -13,8 +13,8 @@ from judgeforge.backends.base import Backend, BackendOptions
 from judgeforge.backends.cache import request_keys
 from judgeforge.distributed.spec import JudgeSpec
 from judgeforge.judge import Judge
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem
-from judgeforge.rubrics import load_rubric
 from judgeforge.runner.bookkeeping import run_settings, settings_hash
 from judgeforge.runner.options import RunOptions
 from judgeforge.sampling import SamplingParams

@@ -9,7 +9,7 @@ import pytest
 from judgeforge import Judge
 from judgeforge.backends import create_backend
 from judgeforge.errors import ConfigError
-from judgeforge.presets import get_preset, mismatch_warning, preset_for_model, resolve
+from judgeforge.prompts.presets import get_preset, mismatch_warning, preset_for_model, resolve
 
 
 def test_families_bind_their_formats() -> None:

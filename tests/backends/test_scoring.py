@@ -9,15 +9,15 @@ from collections.abc import Sequence
 import pytest
 
 from judgeforge.backends.base import Backend, Capabilities
-from judgeforge.records import Completion, Prompt, TokenLogprob, Usage
-from judgeforge.sampling import SamplingParams
-from judgeforge.scoring import (
+from judgeforge.judge.scoring import (
     distribution_at,
     feedback_distribution,
     score_only,
     score_only_verdict,
     verdict_position,
 )
+from judgeforge.records import Completion, Prompt, TokenLogprob, Usage
+from judgeforge.sampling import SamplingParams
 
 
 def tok(token: str, logprob: float = -0.1, **top: float) -> TokenLogprob:

@@ -11,9 +11,9 @@ from tiny_judge import direct_items, pair_items
 
 from judgeforge import Judge
 from judgeforge.backends.hf import TransformersBackend, TransformersOptions
+from judgeforge.judge.scoring import SCORE_ONLY_PROTOCOL
 from judgeforge.prompts import PromptRenderer
 from judgeforge.sampling import SamplingParams
-from judgeforge.scoring import SCORE_ONLY_PROTOCOL
 
 GREEDY = SamplingParams(max_tokens=24, temperature=0.0, repetition_penalty=1.0)
 

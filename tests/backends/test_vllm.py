@@ -14,9 +14,9 @@ from judgeforge import Judge
 from judgeforge.backends.hf import TransformersBackend, TransformersOptions
 from judgeforge.backends.llamacpp_server import free_port, local_server
 from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions
+from judgeforge.judge.scoring import SCORE_ONLY_PROTOCOL
 from judgeforge.prompts import PromptRenderer
 from judgeforge.sampling import SamplingParams
-from judgeforge.scoring import SCORE_ONLY_PROTOCOL
 
 pytest.importorskip("vllm")
 pytestmark = pytest.mark.vllm

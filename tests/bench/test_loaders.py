@@ -120,7 +120,12 @@ def test_items_with_blank_required_text_are_left_out_with_a_warning(tmp_path: Pa
     from judgeforge.bench.registry import benchmarks
 
     rows = [
-        {"instruction": f"Q{i}?", "chosen": "A full answer.", "rejected": "" if i == 1 else "No.", "rubric": "helpfulness"}
+        {
+            "instruction": f"Q{i}?",
+            "chosen": "A full answer.",
+            "rejected": "" if i == 1 else "No.",
+            "rubric": "helpfulness",
+        }
         for i in range(3)
     ]
     path = tmp_path / "pairs.jsonl"

@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from judgeforge.bench.baselines import cut_points_for, score_from_signal
-from judgeforge.bench.metrics import (
+from judgeforge.bench.rouge import lcs_length, rouge_l
+from judgeforge.metrics import (
     bootstrap_ci,
     by_category,
     direct_pairwise_agreement,
@@ -20,7 +21,6 @@ from judgeforge.bench.metrics import (
     swap_consistency,
     transitivity,
 )
-from judgeforge.bench.rouge import lcs_length, rouge_l
 
 
 def tied_samples(seed: int) -> tuple[list[float], list[float]]:

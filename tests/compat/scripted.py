@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from judgeforge.backends import Backend
+from judgeforge.prompts.rubrics import library_rubrics
 from judgeforge.records import Completion, Prompt
-from judgeforge.rubrics import library_rubrics
 from judgeforge.sampling import SamplingParams
 
 # factual_validity and reasoning have the same wording in judgeforge's library and prometheus-eval's.

@@ -16,8 +16,8 @@ from judgeforge import Judge
 from judgeforge.backends import create_backend
 from judgeforge.backends.pool import EndpointPoolBackend, PoolOptions
 from judgeforge.errors import ConfigError
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem, GenerationFailure, Message, Prompt
-from judgeforge.rubrics import load_rubric
 from judgeforge.sampling import SamplingParams
 
 RUBRIC = load_rubric("helpfulness")

@@ -30,8 +30,8 @@ def bench(out: Path, data: Path, *extra: str) -> dict:  # type: ignore[type-arg]
 
 def test_bench_on_ray_actors_matches_a_local_run(tmp_path: Path) -> None:
     from judgeforge.prompts import PromptRenderer
+    from judgeforge.prompts.rubrics import load_rubric
     from judgeforge.records import DirectItem
-    from judgeforge.rubrics import load_rubric
 
     renderer = PromptRenderer("prometheus2", "none")
     records = []

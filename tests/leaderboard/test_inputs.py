@@ -13,7 +13,7 @@ from leaderboard_helpers import write_jsonl
 from judgeforge.errors import InputError, RubricError
 from judgeforge.leaderboard import load_responses
 from judgeforge.leaderboard.inputs import text_id
-from judgeforge.rubrics import load_rubric
+from judgeforge.prompts.rubrics import load_rubric
 
 
 def test_one_file_with_alpaca_eval_columns(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from judgeforge.leaderboard.logistic import fit_logistic, sigmoid
 from judgeforge.leaderboard.pairs import NO_ESTIMATE, pairs_board
 from judgeforge.leaderboard.schedule import pairs_plan
 from judgeforge.leaderboard.winrate import baseline_board, length_controlled
-from judgeforge.rubrics import load_rubric
+from judgeforge.prompts.rubrics import load_rubric
 
 
 def _comparisons(outcomes: list[float], models: int = 2) -> Comparisons:

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from judgeforge import Judge
-from judgeforge.aggregate import aggregate, aggregate_labels, aggregate_winners, preference_extras
+from judgeforge.judge.aggregate import aggregate, aggregate_labels, aggregate_winners, preference_extras
 from judgeforge.records import PairItem, Rubric, Verdict
 from judgeforge.runner.results import both_orders_line, judgment_line
 from support.scripted import ScriptedBackend

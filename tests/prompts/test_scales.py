@@ -11,8 +11,8 @@ from judgeforge import Judge
 from judgeforge.cli.main import main
 from judgeforge.errors import RubricError, TemplateError
 from judgeforge.prompts import PromptRenderer, check_levels, get_template_set
+from judgeforge.prompts.rubrics import lint_rubric, load_rubric
 from judgeforge.records import DirectItem, PairItem, Rubric
-from judgeforge.rubrics import lint_rubric, load_rubric
 from paths import read_jsonl
 
 PASS_FAIL = {

@@ -46,8 +46,8 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _bench_data(root: Path, items: int) -> tuple[Path, Path]:
     from judgeforge.prompts import PromptRenderer
+    from judgeforge.prompts.rubrics import load_rubric
     from judgeforge.records import DirectItem
-    from judgeforge.rubrics import load_rubric
 
     renderer = PromptRenderer("prometheus2", "none")
     records = []

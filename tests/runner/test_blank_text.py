@@ -13,8 +13,8 @@ from judgeforge.data.feedback import row_problems
 from judgeforge.errors import InputError, RubricError
 from judgeforge.judge import Judge
 from judgeforge.prompts import get_template_set
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem, PairItem, Rubric
-from judgeforge.rubrics import load_rubric
 from judgeforge.runner import RunOptions, run_grading
 from judgeforge.train.collections import feedback_item, feedback_target, preference_item, preference_target
 

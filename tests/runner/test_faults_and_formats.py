@@ -74,7 +74,7 @@ def test_every_format_with_field_mapping_gives_the_same_verdicts(tmp_path: Path,
     source = makers[kind]()
     mapping = {"id": "qid", "instruction": "prompt", "response": "answer"}
     options = RunOptions(field_map=mapping, rubric=None, use_cache=False)
-    from judgeforge.rubrics import load_rubric
+    from judgeforge.prompts.rubrics import load_rubric
 
     options = options.model_copy(update={"rubric": load_rubric("helpfulness")})
     report = run_grading(source, tmp_path / "out.jsonl", Judge("fake"), options)

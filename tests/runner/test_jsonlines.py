@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from judgeforge.jsonlines import dumps_line, loads_line
+from judgeforge.runner.jsonlines import dumps_line, loads_line
 
 LINES = [
     b'{"id": "r1", "score": 4, "p": 0.1, "nested": {"a": [1, 2.5, null, true]}}',

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from judgeforge.stats import CoincidenceAccumulator, krippendorff_alpha
+from judgeforge.metrics import CoincidenceAccumulator, krippendorff_alpha
 
 N = None
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 coders x 12 units.

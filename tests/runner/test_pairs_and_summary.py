@@ -10,14 +10,14 @@ from typing import ClassVar
 import pytest
 from runner_helpers import good_row, pair_row, read_lines, run_cli, write_jsonl
 
-from judgeforge.aggregate import majority_score, score_aggregators
 from judgeforge.backends.base import Backend
 from judgeforge.judge import Judge
+from judgeforge.judge.aggregate import majority_score, score_aggregators
+from judgeforge.metrics import krippendorff_alpha
 from judgeforge.records import Completion, Prompt, Usage
 from judgeforge.runner import RunOptions, run_grading
 from judgeforge.runner.results import both_orders_line
 from judgeforge.sampling import SamplingParams
-from judgeforge.stats import krippendorff_alpha
 
 
 class PositionBiased(Backend):

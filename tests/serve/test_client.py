@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from judgeforge.errors import BackendRateLimited, ConfigError, InputError
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem
-from judgeforge.rubrics import load_rubric
 from judgeforge.serve.client import AsyncJudgeClient, JudgeClient
 from judgeforge.serve.run import RunningServer
 from serve.support import API_KEY, ITEM, PAIR, ServerFactory, fake_judge

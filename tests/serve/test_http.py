@@ -14,8 +14,8 @@ import pytest
 
 from judgeforge.backends import Backend
 from judgeforge.judge import Judge
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import Completion, DirectItem, Outcome, Prompt
-from judgeforge.rubrics import load_rubric
 from judgeforge.sampling import SamplingParams
 from judgeforge.serve.run import RunningServer
 from serve.support import API_KEY, AUTH, ITEM, OTHER_KEY, PAIR, ServerFactory, fake_judge

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from judgeforge.errors import ConfigError
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem
-from judgeforge.rubrics import load_rubric
 from judgeforge.serve.client import AsyncJudgeClient, JudgeClient
 from judgeforge.serve.reward import AsyncJudgeReward, JudgeReward, normalize
 from judgeforge.serve.run import RunningServer

@@ -35,8 +35,8 @@ import yaml
 from judgeforge.bench.items import DirectBenchItem, PairBenchItem
 from judgeforge.errors import InputError
 from judgeforge.prompts.parse_back import item_from_rendered
+from judgeforge.prompts.rubrics import load_rubric, rubric_from_mapping
 from judgeforge.records import DirectItem, Rubric
-from judgeforge.rubrics import load_rubric, rubric_from_mapping
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from typing import Any
 from judgeforge.bench.items import DirectBenchItem, PairBenchItem, SidedPair, assign_sides, swap
 from judgeforge.bench.items import direct_items_of_pair as split_pair
 from judgeforge.bench.judges import BenchJudge
-from judgeforge.bench.metrics import flip
+from judgeforge.metrics import flip
 from judgeforge.records import Verdict
 from judgeforge.registry import Registry
 

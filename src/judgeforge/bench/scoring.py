@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from judgeforge.bench.metrics import (
+from judgeforge.metrics import (
     CORRELATIONS,
     bootstrap_ci,
     by_category,
@@ -17,7 +17,7 @@ from judgeforge.bench.metrics import (
     swap_consistency,
     transitivity,
 )
-from judgeforge.stats.krippendorff import krippendorff_alpha
+from judgeforge.metrics.krippendorff import krippendorff_alpha
 
 Row = dict[str, Any]
 Metrics = dict[str, Any]

@@ -94,7 +94,7 @@ def prompt_settings(args: argparse.Namespace) -> tuple[str, str]:
     the template set's family reads)."""
     template_set, chat_format = str(args.template_set), str(args.chat_format)
     if getattr(args, "preset", None):
-        from judgeforge.presets import resolve
+        from judgeforge.prompts.presets import resolve
 
         return resolve(
             args.preset,

@@ -61,7 +61,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from judgeforge.cli.common import judge_options, required_backend, write_report_if_asked
     from judgeforge.judge import Judge
-    from judgeforge.rubrics import load_rubric
+    from judgeforge.prompts.rubrics import load_rubric
     from judgeforge.runner import RetryPolicy, RunOptions, run_grading
 
     required_backend(args)

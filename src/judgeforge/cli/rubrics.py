@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
 
 
 def list_rubrics(args: argparse.Namespace) -> int:
-    from judgeforge.rubrics import library_rubrics
+    from judgeforge.prompts.rubrics import library_rubrics
 
     for name, rubric in library_rubrics().items():
         print(f"{name}\t{rubric.criteria}")
@@ -29,7 +29,7 @@ def list_rubrics(args: argparse.Namespace) -> int:
 
 
 def show_rubric(args: argparse.Namespace) -> int:
-    from judgeforge.rubrics import load_rubric
+    from judgeforge.prompts.rubrics import load_rubric
 
     rubric = load_rubric(args.rubric)
     print(rubric.render_relative() if args.relative else rubric.render_absolute())
@@ -38,7 +38,7 @@ def show_rubric(args: argparse.Namespace) -> int:
 
 def lint_rubrics(args: argparse.Namespace) -> int:
     from judgeforge.errors import RubricError
-    from judgeforge.rubrics import lint_rubric, read_rubric_file
+    from judgeforge.prompts.rubrics import lint_rubric, read_rubric_file
 
     failed = 0
     for name in args.files:

@@ -18,8 +18,8 @@ from judgeforge.errors import ConfigError, InputError, RubricError, TemplateErro
 from judgeforge.inputs import item_from_row
 from judgeforge.prompts import TemplateSet
 from judgeforge.prompts.parse_back import rubric_from_rendered
+from judgeforge.prompts.rubrics import library_rubrics, load_rubric
 from judgeforge.records import DirectItem, Mode, PairItem, Rubric
-from judgeforge.rubrics import library_rubrics, load_rubric
 
 RubricInput = str | Rubric | Mapping[str, Any]
 # prometheus-eval's placeholder names (str.format fields) -> judgeforge's, per mode.

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from judgeforge.jsonlines import dumps_line, loads_line
 from judgeforge.judge import Judge
 from judgeforge.leaderboard.inputs import ResponseSet
 from judgeforge.leaderboard.schedule import Planned
 from judgeforge.records import Mode
 from judgeforge.runner import RunOptions, run_grading
+from judgeforge.runner.jsonlines import dumps_line, loads_line
 
 OUTCOMES = {"A": 1.0, "B": 0.0, "tie": 0.5}
 

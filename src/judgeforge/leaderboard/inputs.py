@@ -29,8 +29,8 @@ from typing import Any
 
 from judgeforge.columns import ColumnCheck
 from judgeforge.errors import InputError
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import Rubric
-from judgeforge.rubrics import load_rubric
 from judgeforge.runner import read_rows
 
 MODEL_COLUMNS = ("model", "generator")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from judgeforge.jsonlines import dumps_line, loads_line
 from judgeforge.runner.idindex import IdIndex
+from judgeforge.runner.jsonlines import dumps_line, loads_line
 
 LineSink = Callable[[dict[str, Any]], None]
 

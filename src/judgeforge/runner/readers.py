@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from judgeforge.errors import ConfigError, InputError
-from judgeforge.jsonlines import loads_line
 from judgeforge.lazy import require
 from judgeforge.registry import Registry
+from judgeforge.runner.jsonlines import loads_line
 
 _BOM = b"\xef\xbb\xbf"
 _LONE_SURROGATE = re.compile("[\udc80-\udcff]")

@@ -16,8 +16,8 @@ from typing import Any
 from judgeforge.columns import ColumnCheck
 from judgeforge.errors import InputError
 from judgeforge.inputs import Item, item_from_row
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import Mode, Rubric
-from judgeforge.rubrics import load_rubric
 
 _COMMON = ("id", "instruction", "rubric", "reference_answer", "mode")
 ROW_COLUMNS: dict[Mode, tuple[str, ...]] = {

@@ -9,7 +9,7 @@ from collections import Counter
 from importlib import metadata
 from typing import Any
 
-from judgeforge.stats import CoincidenceAccumulator, Level
+from judgeforge.metrics import CoincidenceAccumulator, Level
 
 _QUOTED = re.compile(r"""(:\s*)?(['"]).*$""")
 _PACKAGES = (

@@ -17,8 +17,8 @@ from starlette.exceptions import HTTPException
 
 from judgeforge.errors import BackendConfigError, InputError
 from judgeforge.judge import Judge
+from judgeforge.prompts.rubrics import library_rubrics
 from judgeforge.records import DirectItem, Mode, PairItem, Rubric
-from judgeforge.rubrics import library_rubrics
 from judgeforge.serve.config import KeyChecker, ServeConfig
 from judgeforge.serve.guard import ASGIApp, Guard, error_body
 from judgeforge.serve.models import (

@@ -23,9 +23,9 @@ from typing import Any, Literal
 
 from judgeforge.errors import ConfigError
 from judgeforge.judge import Judge
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem, Rubric
 from judgeforge.registry import Registry
-from judgeforge.rubrics import load_rubric
 from judgeforge.serve.client import AsyncJudgeClient, JudgeClient
 
 Normalization = Literal["raw", "linear", "zscore"]

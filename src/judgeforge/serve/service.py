@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 
 from judgeforge.errors import InputError, RubricError
 from judgeforge.judge import Judge
+from judgeforge.prompts.rubrics import library_rubrics
 from judgeforge.records import DirectItem, PairItem, Prompt, Rubric
-from judgeforge.rubrics import library_rubrics
 from judgeforge.serve.config import ServeConfig
 from judgeforge.serve.models import (
     CompareBatch,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from judgeforge.bench.metrics.correlation import kendall_tau, pearson, spearman
+from judgeforge.metrics.correlation import kendall_tau, pearson, spearman
 
 DIRECT = {"toy-direct": "in-distribution", "toy-direct-heldout": "held-out"}
 PAIRS = {"toy-pairs": "in-distribution", "toy-pairs-heldout": "held-out"}

@@ -27,7 +27,7 @@ def default_corpus() -> list[str]:
     """Text that covers the judge prompts: every Prometheus template and system prompt, and every library
     rubric (the other families' wordings are left out, so the tiny tokenizer stays what the toy judges use)."""
     from judgeforge.prompts import builtin_template_sets
-    from judgeforge.rubrics import library_rubrics
+    from judgeforge.prompts.rubrics import library_rubrics
 
     texts: list[str] = []
     for template_set in builtin_template_sets().values():

@@ -159,7 +159,7 @@ def read_rubric_file(path: Path) -> dict[str, Any]:
 @cache
 def library_rubrics() -> dict[str, Rubric]:
     """The standard rubrics shipped with judgeforge, by name."""
-    folder = resources.files("judgeforge.prompts") / "rubrics"
+    folder = resources.files("judgeforge.prompts") / "rubric_library"
     rubrics = {}
     for entry in folder.iterdir():
         if entry.name.endswith(".yaml"):

@@ -43,7 +43,7 @@ class Preset(BaseModel):
 
 @cache
 def _table() -> dict[str, Preset]:
-    text = resources.files("judgeforge").joinpath("presets.yaml").read_text(encoding="utf-8")
+    text = resources.files("judgeforge.prompts").joinpath("presets.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     return {name: Preset(name=name, **fields) for name, fields in raw.items()}
 

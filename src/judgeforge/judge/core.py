@@ -9,11 +9,20 @@ from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from judgeforge.aggregate import aggregate, score_aggregators
 from judgeforge.backends import Backend, BackendOptions, create_backend
 from judgeforge.backends.middleware import ReliableBackend
 from judgeforge.backends.retry import RetryPolicy
 from judgeforge.errors import BackendConfigError, BackendError, ConfigError, InputError
+from judgeforge.judge.aggregate import aggregate, score_aggregators
+from judgeforge.judge.scoring import (
+    DEFAULT_TOP_LOGPROBS,
+    FEEDBACK_PROTOCOL,
+    SCORE_ONLY_PROTOCOL,
+    check_backend,
+    feedback_distribution,
+    score_only,
+    with_distribution,
+)
 from judgeforge.parsing import parsers
 from judgeforge.prompts import (
     DEFAULT_TEMPLATE_SET,
@@ -23,6 +32,7 @@ from judgeforge.prompts import (
     default_chat_format,
     get_template_set,
 )
+from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import (
     Completion,
     DirectItem,
@@ -36,17 +46,7 @@ from judgeforge.records import (
     Usage,
     Verdict,
 )
-from judgeforge.rubrics import load_rubric
 from judgeforge.sampling import DEFAULT_SAMPLING, SamplingParams
-from judgeforge.scoring import (
-    DEFAULT_TOP_LOGPROBS,
-    FEEDBACK_PROTOCOL,
-    SCORE_ONLY_PROTOCOL,
-    check_backend,
-    feedback_distribution,
-    score_only,
-    with_distribution,
-)
 
 T = TypeVar("T")
 RubricLike = Rubric | Mapping[str, Any] | str | Path
@@ -60,7 +60,7 @@ class Judge:
 
     ``logprobs=True`` adds the distribution over the allowed values after the model's own last ``[RESULT]``
     (``Verdict.probabilities``/``expected_score``); ``score_only=True`` skips the feedback and reads that
-    distribution after a forced marker: a different, faster protocol (see :mod:`judgeforge.scoring`).
+    distribution after a forced marker: a different, faster protocol (see :mod:`judgeforge.judge.scoring`).
     Where logprobs were asked for and none could be read, the verdict says so (``logprobs_missing``).
 
     Every backend call goes through :class:`~judgeforge.backends.middleware.ReliableBackend`: failures a
@@ -125,8 +125,8 @@ class Judge:
         **kwargs: Any,
     ) -> Judge:
         """A judge with the template set and chat format of a judge-family preset (see
-        :mod:`judgeforge.presets`); ``template_set``/``chat_format`` given here override the preset."""
-        from judgeforge.presets import get_preset
+        :mod:`judgeforge.prompts.presets`); ``template_set``/``chat_format`` given here override the preset."""
+        from judgeforge.prompts.presets import get_preset
 
         chosen = get_preset(preset)
         if isinstance(backend, str):
@@ -395,7 +395,7 @@ def judge_sampling(sampling: SamplingParams | Mapping[str, Any] | None, logprobs
 
 
 def protocol_name(logprobs: bool, score_only: bool) -> str | None:
-    """The logprob protocol's name, None without logprobs (see :mod:`judgeforge.scoring`)."""
+    """The logprob protocol's name, None without logprobs (see :mod:`judgeforge.judge.scoring`)."""
     if not logprobs and not score_only:
         return None
     return SCORE_ONLY_PROTOCOL if score_only else FEEDBACK_PROTOCOL
@@ -448,7 +448,7 @@ def _check_logprob_set(template_set: TemplateSet) -> None:
 
 
 def _warn_on_preset_mismatch(backend: Backend, renderer: PromptRenderer) -> None:
-    from judgeforge.presets import mismatch_warning
+    from judgeforge.prompts.presets import mismatch_warning
 
     message = mismatch_warning(backend.identity(), renderer.template_set.name, renderer.chat_format_name)
     if message:
