@@ -46,6 +46,21 @@ def add_prompt_options(parser: argparse.ArgumentParser) -> None:
 BACKEND_EXAMPLE = "openai_compat --{flag}-option base_url=http://127.0.0.1:8000/v1 --{flag}-option model=NAME"
 
 
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """How a batch run judges and schedules (grade, compare, leaderboard): samples and their aggregate, parse
+    attempts, concurrency, batch size, the retry policy, failed-row regrading and the completion cache."""
+    parser.add_argument("--samples", type=int, default=1, help="verdicts per item")
+    parser.add_argument("--aggregate", default="mean", help="mean | median | majority")
+    parser.add_argument("--max-attempts", type=int, default=3, help="regenerations on a parse failure")
+    parser.add_argument("--concurrency", type=int, default=8, help="judge calls in flight")
+    parser.add_argument("--batch-size", type=int, default=32, help="rows per judge call")
+    parser.add_argument("--retries", type=int, default=5, help="retries of a prompt a retry can fix")
+    parser.add_argument("--retry-backoff", type=float, default=0.5, help="first retry delay (s)")
+    parser.add_argument("--retry-failed", action="store_true", help="regrade rows that failed before")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    parser.add_argument("--cache", default=None, help="cache file (default: ~/.cache/judgeforge)")
+
+
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend",

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from judgeforge.cli._interrupts import RESUMABLE
-from judgeforge.cli.common import add_backend_options, add_prompt_options, add_report_option
+from judgeforge.cli.common import add_backend_options, add_prompt_options, add_report_option, add_run_options
 from judgeforge.cli.ray_options import add_ray_options
 
 
@@ -33,16 +33,7 @@ def register(subparsers: Any) -> None:
         )
         parser.add_argument("--input-format", default="auto", help="auto|jsonl|csv|tsv|parquet|hf")
         parser.add_argument("--split", default="train", help="dataset split (hf input)")
-        parser.add_argument("--samples", type=int, default=1, help="verdicts per item")
-        parser.add_argument("--aggregate", default="mean", help="mean | median | majority")
-        parser.add_argument("--max-attempts", type=int, default=3, help="regenerations on a parse failure")
-        parser.add_argument("--concurrency", type=int, default=8, help="judge calls in flight")
-        parser.add_argument("--batch-size", type=int, default=32, help="rows per judge call")
-        parser.add_argument("--retries", type=int, default=5, help="retries of a failing backend call")
-        parser.add_argument("--retry-backoff", type=float, default=0.5, help="first retry delay (s)")
-        parser.add_argument("--retry-failed", action="store_true", help="regrade rows that failed before")
-        parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-        parser.add_argument("--cache", default=None, help="cache file (default: ~/.cache/judgeforge)")
+        add_run_options(parser)
         parser.add_argument(
             "--price-per-1k-tokens", type=float, default=None, help="price of 1,000 tokens, for the cost"
         )

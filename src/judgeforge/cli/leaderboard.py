@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from judgeforge.cli._interrupts import RESUMABLE
-from judgeforge.cli.common import add_backend_options, add_prompt_options
+from judgeforge.cli.common import add_backend_options, add_prompt_options, add_run_options
 
 if TYPE_CHECKING:
     from judgeforge.leaderboard import LeaderboardOptions
@@ -70,16 +70,7 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", type=int, default=1, help="verdicts per item")
-    parser.add_argument("--aggregate", default="mean", help="mean | median | majority")
-    parser.add_argument("--max-attempts", type=int, default=3, help="regenerations on a parse failure")
-    parser.add_argument("--concurrency", type=int, default=8, help="judge calls in flight")
-    parser.add_argument("--batch-size", type=int, default=32, help="rows per judge call")
-    parser.add_argument("--retries", type=int, default=5, help="retries of a failing backend call")
-    parser.add_argument("--retry-backoff", type=float, default=0.5, help="first retry delay (s)")
-    parser.add_argument("--retry-failed", action="store_true", help="regrade rows that failed before")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    parser.add_argument("--cache", default=None, help="cache file (default: ~/.cache/judgeforge)")
+    add_run_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
 
