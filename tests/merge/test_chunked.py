@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import torch
 
-from judgeforge.merge import chunked, methods
-from judgeforge.merge.methods import TensorInputs
+from judgeforge.merge import chunked
+from judgeforge.merge.methods import METHODS, MergeMethod, TensorInputs
 from judgeforge.merge.sparsify import EXACT_BELOW, SAMPLE_SIZE
 
 SHAPE = (523, 527)  # 275,621 entries: enough for the sampled threshold, not a multiple of the chunks
@@ -37,6 +37,20 @@ def inputs(tensors: list[torch.Tensor], params: list[dict[str, Any]], **shared: 
 
 def same_bits(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.dtype == b.dtype and torch.equal(a.view(torch.int16), b.view(torch.int16))
+
+
+def whole(method: str, x: TensorInputs) -> torch.Tensor:
+    """The method's whole-tensor arithmetic (what runs where its streamed form does not apply)."""
+    fn = METHODS.get(method).whole
+    assert fn is not None
+    return fn(x).to(torch.bfloat16)
+
+
+def streamed(method: str, x: TensorInputs, chunk: int) -> torch.Tensor:
+    """The executor's chunk-by-chunk run, checking that it is the one that runs."""
+    spec: MergeMethod = METHODS.get(method)
+    assert spec.streamed is not None and spec.streamed.applies(x)
+    return chunked.merge_tensor(spec, x, chunk=chunk)
 
 
 CASES = [
@@ -111,11 +125,9 @@ def test_whole_and_chunked_paths_equal_the_plain_formula(
 ) -> None:
     x = inputs(checkpoints(len(params), seed=len(params)), params, **shared)
     expected = reference(x, method)
-    assert same_bits(getattr(methods, method)(x).to(torch.bfloat16), expected)
-    streamed = chunked.task_family(
-        x, magnitude=method == "ties", consensus=method == "ties", out_dtype=torch.bfloat16, chunk=10_007
-    )
-    assert same_bits(streamed, expected)
+    assert same_bits(whole(method, x), expected)
+    assert same_bits(streamed(method, x, chunk=10_007), expected)
+    assert same_bits(streamed(method, x, chunk=N), expected)  # one range: what small tensors get
 
 
 def test_an_unrepresentative_sample_falls_back_to_the_exact_selection() -> None:
@@ -123,20 +135,23 @@ def test_an_unrepresentative_sample_falls_back_to_the_exact_selection() -> None:
     flat = tuned.reshape(-1).clone()
     flat[:: N // SAMPLE_SIZE] += 1.0  # every sampled position gets a delta far above all others
     x = inputs([base, flat.reshape(tuned.shape)], [{"weight": 1.0, "density": 0.5}])
-    whole = methods.ties(x).to(torch.bfloat16)
-    streamed = chunked.task_family(x, magnitude=True, consensus=True, out_dtype=torch.bfloat16, chunk=4096)
-    assert same_bits(streamed, whole)
+    assert same_bits(streamed("ties", x, chunk=4096), whole("ties", x))
 
 
 def test_not_used_where_it_could_change_bits() -> None:
     tensors = checkpoints(1, seed=1)
     x = inputs(tensors, [{"weight": 1.0, "density": 0.5}])
-    assert chunked.applies(x, "magnitude", chunk=1000) and chunked.applies(x, None, chunk=1000)
-    assert not chunked.applies(x, "random", chunk=1000)  # DARE: draws follow one whole-tensor call
-    assert not chunked.applies(inputs(tensors, [{"density": 0.5}], rescale=True), "magnitude", chunk=1000)
-    argsort = inputs(tensors, [{"density": 0.5}], magnitude_tiebreak="argsort")
-    assert not chunked.applies(argsort, "magnitude", chunk=1000)
-    assert not chunked.applies(x, "magnitude", chunk=N)  # a single chunk: nothing to stream
+    applies = {name: METHODS.get(name).streamed for name in ("ties", "task_arithmetic", "dare_linear")}
+    ties, task, dare = (spec.applies if spec else None for spec in applies.values())
+    assert ties and task and dare
+    assert ties(x) and task(x)
+    assert dare(inputs(tensors, [{"density": 0.5}], random_stream="philox"))
+    assert not dare(inputs(tensors, [{"density": 0.5}], random_stream="torch"))  # mergekit's draws, in order
+    assert not ties(
+        inputs(tensors, [{"density": 0.5}], rescale=True)
+    )  # whole-tensor sums, mergekit's rounding
+    assert not ties(inputs(tensors, [{"density": 0.5}], magnitude_tiebreak="argsort"))  # a global sort
+    assert METHODS.get("slerp").streamed is None  # one angle over the whole tensor
 
 
 @pytest.mark.parametrize("weights", [[1.0], [0.7], [-0.4], [0.5, 0.5]])
@@ -153,11 +168,10 @@ def test_signed_zeros_infinities_and_nans_come_out_the_same(weights: list[float]
         flat[110:120] = float("-inf")
         flat[120:130] = float("nan")
     x = inputs(tensors, [{"weight": w, "density": 0.5} for w in weights])
-    whole = methods.ties(x).to(torch.bfloat16)
-    streamed = chunked.task_family(x, magnitude=True, consensus=True, out_dtype=torch.bfloat16, chunk=4096)
-    nan = whole.isnan()
-    assert torch.equal(nan, streamed.isnan())
-    assert same_bits(streamed[~nan], whole[~nan])
+    expected, got = whole("ties", x), streamed("ties", x, chunk=4096)
+    nan = expected.isnan()
+    assert torch.equal(nan, got.isnan())
+    assert same_bits(got[~nan], expected[~nan])
 
 
 @pytest.mark.parametrize("compute", [torch.float32, torch.bfloat16])
@@ -166,5 +180,19 @@ def test_chunked_linear_equals_whole_tensor_bit_for_bit(compute: torch.dtype, no
     a, b, c = checkpoints(2, seed=3)
     params = ({"weight": 0.3}, {"weight": 0.7}, {"weight": -0.15})
     x = TensorInputs((a, b, c), params, {"normalize": normalize}, None, None, compute, torch.bfloat16)
-    whole = methods.linear(x).to(torch.bfloat16)  # below CHUNK: the whole-tensor path
-    assert same_bits(chunked.linear(x, torch.bfloat16, chunk=10_007), whole)
+    expected = reference_linear(x)
+    assert same_bits(streamed("linear", x, chunk=N), expected)
+    assert same_bits(streamed("linear", x, chunk=10_007), expected)
+
+
+def reference_linear(x: TensorInputs) -> torch.Tensor:
+    """mergekit 0.1.5's ``linear_merge`` transcribed plainly (``mergekit/merge_methods/linear.py``)."""
+    assert x.dtype is not None
+    tensors = [t.to(x.dtype) for t in x.tensors]
+    weight = torch.tensor([p["weight"] for p in x.params], dtype=torch.float32)
+    result = torch.zeros_like(tensors[0], dtype=torch.float32)
+    for tensor, coefficient in zip(tensors, weight.unbind(0)):
+        result.addcmul_(tensor, coefficient)
+    if x.shared["normalize"]:
+        result.div_(weight.sum())
+    return result.to(x.dtype).to(torch.bfloat16)

@@ -7,7 +7,8 @@ the same layouts (``merge.checkpoints``), with one of two outcomes, as ``docs/me
 
 * ``SAME``: ``judgeforge merge`` writes mergekit's tensors bit for bit (names, dtypes, bytes). Run only when
   mergekit is installed (``pip install mergekit==0.1.5 -c constraints.txt``); it is the oracle, never a
-  dependency. TIES runs with ``--mergekit-ties`` and DARE with the same seed on both sides, as documented.
+  dependency. TIES runs with ``--mergekit-ties``, DARE with ``--mergekit-dare`` and the same seed on both
+  sides, as documented.
 * ``REFUSED``: ``judgeforge merge`` refuses before writing, with the documented message (no mergekit needed).
 
 A few ``layout-*`` cases add gradients over the layer layouts of ``test_layer_params.py`` to the oracle.
@@ -151,7 +152,18 @@ CASES: dict[str, Case] = {
         BASIC + "test_ramplus_tl_merge", two("llama", "ramplus_tl", 2, r=0.05, alpha=1.0), UNSUPPORTED
     ),
     "multislerp": Case(BASIC + "test_multislerp_merge", two("llama", "multislerp", 2), UNSUPPORTED),
-    "dare-ties": Case(BASIC + "test_dare_ties_merge", two("llama", "dare_ties", 2, density=0.66), seed=7),
+    "dare-ties": Case(
+        BASIC + "test_dare_ties_merge",
+        two("llama", "dare_ties", 2, density=0.66),
+        seed=7,
+        flags=("--mergekit-dare",),
+    ),
+    "dare-linear": Case(
+        "(judgeforge) test_dare_ties_merge's configuration with dare_linear",
+        two("llama", "dare_linear", 2, density=0.5),
+        seed=11,
+        flags=("--mergekit-dare",),
+    ),
     "model-stock": Case(BASIC + "test_model_stock_merge", two("llama", "model_stock", 2), UNSUPPORTED),
     "model-stock-filterwise": Case(
         BASIC + "test_model_stock_filterwise_merge",
@@ -182,7 +194,10 @@ CASES: dict[str, Case] = {
         BASIC + "test_ties_VLM_merge", two("llava", "ties", 2, density=0.3), flags=("--mergekit-ties",)
     ),
     "vlm-dare-ties": Case(
-        BASIC + "test_dare_ties_VLM_merge", two("llava", "dare_ties", 2, density=0.66), seed=7
+        BASIC + "test_dare_ties_VLM_merge",
+        two("llava", "dare_ties", 2, density=0.66),
+        seed=7,
+        flags=("--mergekit-dare",),
     ),
     "vlm-model-stock": Case(
         BASIC + "test_model_stock_VLM_merge", two("llava", "model_stock", 0), UNSUPPORTED

@@ -67,7 +67,8 @@ def test_ties_matches_the_formula() -> None:
     base = torch.zeros(6)
     d1 = torch.tensor([0.5, -0.1, 0.3, 0.0, -0.4, 0.2])
     d2 = torch.tensor([-0.2, -0.3, 0.1, 0.05, 0.6, -0.1])
-    from judgeforge.merge.methods import TensorInputs, ties
+    from judgeforge.merge.chunked import merge_tensor
+    from judgeforge.merge.methods import METHODS, TensorInputs
 
     shared = {
         "normalize": True,
@@ -77,7 +78,9 @@ def test_ties_matches_the_formula() -> None:
         "magnitude_tiebreak": "index",
     }
     params = ({}, {"weight": 1.0, "density": 0.5}, {"weight": 2.0, "density": 0.5})
-    got = ties(TensorInputs((base, base + d1, base + d2), params, shared, base_index=0))
+    got = merge_tensor(
+        METHODS.get("ties"), TensorInputs((base, base + d1, base + d2), params, shared, base_index=0)
+    )
     # top-3 magnitudes: d1 keeps 0.5, 0.3, -0.4; d2 keeps -0.2, -0.3, 0.6 -> weighted: d1*1, d2*2
     w1 = torch.tensor([0.5, 0.0, 0.3, 0.0, -0.4, 0.0])
     w2 = torch.tensor([-0.4, -0.6, 0.0, 0.0, 1.2, 0.0])

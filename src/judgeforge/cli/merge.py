@@ -27,6 +27,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="break top-k magnitude ties with torch.argsort like mergekit (bit-identical, slower)",
     )
+    parser.add_argument(
+        "--mergekit-dare",
+        action="store_true",
+        help="draw DARE masks from one torch generator in order like mergekit (bit-identical, slower)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -50,8 +55,16 @@ def register(subparsers: Any) -> None:
         "--densities", type=_floats, default=None, help="densities for TIES/DARE, comma-separated"
     )
     sweep.add_argument(
-        "--bench", default=None, help="benchmark run on every point (a registered sweep bench)"
+        "--bench",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="benchmark run on every merged model with an LM judge, plotted against alpha (repeatable; "
+        "`judgeforge bench list` names them)",
     )
+    sweep.add_argument("--data", action="append", default=[], metavar="NAME=PATH", help="benchmark file")
+    sweep.add_argument("--limit", type=int, default=None, help="first N items of each benchmark")
+    sweep.add_argument("--bench-runs", type=int, default=1, help="verdicts per item (default 1, greedy)")
     add_report_option(sweep)
     sweep.set_defaults(func=run_sweep)
 
@@ -74,9 +87,12 @@ def _config(args: argparse.Namespace) -> Any:
 
     config = load_config(args.config)
     method = METHODS.get(config.merge_method)
-    if args.mergekit_ties and "magnitude_tiebreak" in method.params:
-        config = config.with_overrides(parameters={**config.parameters, "magnitude_tiebreak": "argsort"})
-    return config
+    exact = {
+        "magnitude_tiebreak": ("argsort", args.mergekit_ties),
+        "random_stream": ("torch", args.mergekit_dare),
+    }
+    chosen = {name: value for name, (value, asked) in exact.items() if asked and name in method.params}
+    return config.with_overrides(parameters={**config.parameters, **chosen}) if chosen else config
 
 
 def run_merge(args: argparse.Namespace) -> int:
@@ -92,9 +108,13 @@ def run_merge(args: argparse.Namespace) -> int:
 
 def run_sweep(args: argparse.Namespace) -> int:
     from judgeforge.merge import merge_sweep
-    from judgeforge.merge.sweep import SWEEP_BENCHES
 
-    bench = SWEEP_BENCHES.get(args.bench) if args.bench else None
+    bench = None
+    if args.bench:
+        from judgeforge.merge.sweep_bench import HarnessBench
+
+        paths = dict(pair.split("=", 1) for pair in args.data if "=" in pair)
+        bench = HarnessBench(tuple(args.bench), paths, limit=args.limit, runs=args.bench_runs)
     points = merge_sweep(
         _config(args),
         args.out_root,

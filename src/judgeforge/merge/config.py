@@ -1,4 +1,4 @@
-"""mergekit-style merge configuration: parsing, validation and per-tensor parameter resolution.
+"""mergekit-style merge configuration: parsing the YAML into a :class:`MergeConfig`, and nothing else.
 
 The YAML accepted is the ``models:`` form of mergekit 0.1.5::
 
@@ -13,23 +13,15 @@ The YAML accepted is the ``models:`` form of mergekit 0.1.5::
     dtype: float32
     out_dtype: bfloat16
 
-A parameter value is a scalar, a gradient (a list of numbers interpolated over the layer index), or a list
-of ``{filter, value}`` conditions where the first whose ``filter`` is a substring of the tensor name (or is
-absent / ``"*"``) wins. Per-model values take precedence over global ones; a per-model setting that yields
-nothing for a tensor (no condition matches) falls back to the global one, as in mergekit 0.1.5
-(``mergekit/parameter_resolver.py``, ``resolve_parameter``).
-
-Numbers are read whatever their YAML spelling. PyYAML implements YAML 1.1, whose float pattern needs a dot
-and a signed exponent, so ``1e-5``, ``1E-5``, ``-.5`` or ``1.0e5`` load as *strings*; every scalar is
-therefore converted to the parameter's declared type before a gradient is interpolated, as mergekit does
-with pydantic (``mergekit/config.py``, ``evaluate_setting``): numeric strings (quoted or not) become
-numbers, anything else is refused naming the value. The YAML 1.1 spellings that YAML 1.2 reads as other
-numbers (``010`` is 8, ``1:30`` is 90) are refused when the file is loaded. This module does not import torch.
+Parameter values are kept as written; what they mean for each tensor (scalars, gradients over layers,
+filter conditions, numbers in any YAML spelling) is :mod:`judgeforge.merge.params`'s business. The YAML 1.1
+spellings that YAML 1.2 reads as other numbers (``010`` is 8, ``1:30`` is 90) are refused when the file is
+loaded. This module does not import torch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -52,10 +44,6 @@ DTYPE_NAMES = {
 }
 _TOP_LEVEL_KEYS = {"merge_method", "base_model", "models", "parameters", "dtype", "out_dtype", "random_seed"}
 _UNSUPPORTED_KEYS = {"slices", "modules", "tokenizer", "tokenizer_source", "chat_template"}
-_BOOL_WORDS = {
-    **dict.fromkeys(("true", "t", "yes", "y", "on", "1"), True),
-    **dict.fromkeys(("false", "f", "no", "n", "off", "0"), False),
-}
 
 
 @dataclass(frozen=True)
@@ -200,86 +188,3 @@ def load_config(path: str | Path) -> MergeConfig:
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read merge config {p}: {exc}") from exc
     return parse_config(data, source_dir=p.resolve().parent)
-
-
-class GradientPlacementError(ConfigError):
-    """A gradient (list) parameter met a tensor whose layer position is unknown."""
-
-
-def to_number(value: Any) -> float:
-    """A parameter number from any YAML spelling: numbers, and strings such as ``1e-5``, ``.5``, ``1_000``.
-
-    Strings are parsed with ``float()``, which accepts what pydantic's lax float does (mergekit validates
-    parameters with pydantic); booleans and other text raise ``ValueError``.
-    """
-    if isinstance(value, bool):
-        raise ValueError("expected a number, got a boolean")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            raise ValueError("not a number") from None
-    raise ValueError(f"expected a number, got {type(value).__name__}")
-
-
-def to_bool(value: Any) -> bool:
-    """A parameter flag: ``true``/``false``, ``0``/``1`` or their usual words (pydantic's lax bool)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
-        return _BOOL_WORDS[value.strip().lower()]
-    raise ValueError("expected true/false")
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def evaluate_setting(
-    setting: Any, tensor_name: str, t: float | None, coerce: Callable[[Any], Any] = _identity
-) -> Any:
-    """Resolve one parameter setting (scalar, gradient, or filter conditions) for a tensor.
-
-    Every scalar goes through ``coerce`` (the parameter's declared type) first. Returns ``None`` when no
-    condition matches. Numeric gradients interpolate linearly between neighbouring anchors at
-    ``t * (len - 1)``; other gradients pick the lower anchor (mergekit's ``evaluate_setting``). ``t`` is
-    ``None`` for a tensor that cannot be placed in a layer stack: a gradient over two or more anchors then
-    raises :class:`GradientPlacementError`.
-    """
-    if setting is None:
-        return None
-    if isinstance(setting, Mapping):
-        setting = [setting]
-    if isinstance(setting, bool | int | float | str):
-        return coerce(setting)
-    if not isinstance(setting, list):
-        raise ConfigError(f"unsupported parameter value {setting!r}")
-    if not setting:
-        return None
-    if all(isinstance(e, bool | int | float | str) for e in setting):
-        values = [coerce(e) for e in setting]
-        if t is None and len(values) > 1:
-            raise GradientPlacementError(f"gradient {setting!r} on {tensor_name}")
-        return _gradient(values, t or 0.0, coerce)
-    for cond in setting:
-        if not isinstance(cond, Mapping) or "value" not in cond:
-            raise ConfigError(f"parameter condition needs 'value': {cond!r}")
-        flt = cond.get("filter")
-        if flt is None or flt == "*" or (tensor_name and str(flt) in tensor_name):
-            return evaluate_setting(cond["value"], tensor_name, t, coerce)
-    return None
-
-
-def _gradient(values: list[Any], t: float, coerce: Callable[[Any], Any]) -> Any:
-    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-    if not numeric:
-        return values[int(t * (len(values) - 1))]
-    scaled = t * (len(values) - 1)
-    i0 = int(scaled)
-    i1 = min(len(values) - 1, i0 + 1)
-    frac = scaled - i0
-    return coerce((1 - frac) * values[i0] + frac * values[i1])

@@ -23,11 +23,14 @@ import torch
 import yaml
 
 from judgeforge.errors import MergeError
+from judgeforge.merge.chunked import merge_tensor
 from judgeforge.merge.config import MergeConfig
+from judgeforge.merge.draws import DrawKey
 from judgeforge.merge.io import ShardedWriter
 from judgeforge.merge.lora import materialize_inputs
 from judgeforge.merge.methods import TensorInputs
-from judgeforge.merge.plan import MergePlan, TensorJob, build_plan, check_method, ignored_parameters
+from judgeforge.merge.params import check_method, ignored_parameters
+from judgeforge.merge.plan import MergePlan, TensorJob, build_plan
 
 # Files copied verbatim from the donor model (the base model, else the first one), as mergekit does.
 AUX_FILES = (
@@ -69,14 +72,15 @@ def merge_models(
 ) -> MergeResult:
     """Merge the models of ``config`` into ``out_dir`` (safetensors shards + index + config/tokenizer).
 
-    ``seed`` (or the config's ``random_seed``) seeds the generator of random methods (DARE); unseeded
+    ``seed`` (or the config's ``random_seed``) seeds the draws of random methods (DARE); unseeded
     random merges draw a fresh seed. Everything is validated before anything is written; ``MergeError``
     or ``ConfigError`` is raised on a bad config or mismatched inputs and ``out_dir`` is left untouched.
     Parameters the method does not take are ignored with a ``UserWarning``, as mergekit ignores them.
     """
     started = time.perf_counter()
     out = Path(out_dir)
-    for message in ignored_parameters(config, check_method(config)):
+    method = check_method(config)
+    for message in ignored_parameters(config, method):
         warnings.warn(message, UserWarning, stacklevel=2)
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise MergeError(f"{out} already exists (pass overwrite=True / --overwrite to replace it)")
@@ -88,7 +92,7 @@ def merge_models(
     scratch = out.parent / f".{out.name}.lora-{uuid.uuid4().hex[:8]}"
     try:
         directories = materialize_inputs(config, directories, scratch)
-        plan = build_plan(config, directories)
+        plan = build_plan(config, method, directories)
         staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
         staging.mkdir()
         try:
@@ -106,17 +110,24 @@ def merge_models(
     return MergeResult(out, len(plan.jobs), shards, time.perf_counter() - started)
 
 
-def _compute(plan: MergePlan, job: TensorJob, generator: torch.Generator | None) -> torch.Tensor:
+def _compute(plan: MergePlan, job: TensorJob, seed: int, generator: torch.Generator | None) -> torch.Tensor:
     name = job.output.name
     tensors = [reader.get(name) for reader in plan.readers]
     if not job.floating:
         # Integer buffers are not merged: taken from the donor (base, else first model).
         return tensors[plan.base_index or 0]
-    compute = None if plan.config.dtype is None else getattr(torch, plan.config.dtype)
+    sequential = plan.method.sequential_draws(job.shared)
     inputs = TensorInputs(
-        tuple(tensors), job.params, job.shared, plan.base_index, generator, compute, job.output.dtype
+        tuple(tensors),
+        job.params,
+        job.shared,
+        plan.base_index,
+        generator if sequential else None,
+        plan.compute_dtype,
+        job.output.dtype,
+        DrawKey(seed, name) if plan.method.random else None,
     )
-    return plan.method.fn(inputs).to(job.output.dtype)
+    return merge_tensor(plan.method, inputs).to(job.output.dtype)
 
 
 def _write(
@@ -129,16 +140,16 @@ def _write(
 ) -> int:
     writer = ShardedWriter(staging, [j.output for j in plan.jobs], max_shard_bytes)
     delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
+    chosen = seed if seed is not None else plan.config.random_seed
+    key = chosen if chosen is not None else int.from_bytes(os.urandom(7), "little")
     generator: torch.Generator | None = None
     n_workers = workers or min(4, os.cpu_count() or 1)
-    if plan.method.random:
-        chosen = seed if seed is not None else plan.config.random_seed
-        fresh = int.from_bytes(os.urandom(7), "little")
-        generator = torch.Generator().manual_seed(chosen if chosen is not None else fresh)
-        n_workers = 1  # draws must happen in traversal order for a seeded merge to be reproducible
+    if any(plan.method.sequential_draws(job.shared) for job in plan.jobs):
+        generator = torch.Generator().manual_seed(key)
+        n_workers = 1  # mergekit's stream: one generator, drawn in traversal order
 
     def run(job: TensorJob) -> None:
-        writer.write(job.output.name, _compute(plan, job, generator))
+        writer.write(job.output.name, _compute(plan, job, key, generator))
         if delay:
             time.sleep(delay)
 

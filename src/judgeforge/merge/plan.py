@@ -1,34 +1,27 @@
 """Merge planning: every check that can fail is done here, before a single output byte is written.
 
 A :class:`MergePlan` lists the output tensors in traversal order (sorted by name, as mergekit visits them,
-which fixes the order in which a seeded random method draws) with the parameters resolved per tensor.
-Parameters are resolved as mergekit 0.1.5 resolves them (``mergekit/parameter_resolver.py``): per-model
-settings, then global ones, the first that yields a value for the tensor winning, then the method's
-default; gradients are placed on the layer stacks by :mod:`judgeforge.merge.layers`.
+which fixes the order in which mergekit's sequential random stream draws) with the parameters resolved
+per tensor (:mod:`judgeforge.merge.params`; gradients are placed on the layer stacks by
+:mod:`judgeforge.merge.layers`), and the dtypes: the compute dtype once, each output's dtype.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from judgeforge.errors import ConfigError, MergeError
-from judgeforge.merge.config import (
-    GradientPlacementError,
-    MergeConfig,
-    evaluate_setting,
-    to_bool,
-    to_number,
-)
+from judgeforge.errors import MergeError
+from judgeforge.merge.config import MergeConfig
 from judgeforge.merge.io import ST_DTYPES, ModelReader, OutputTensor
-from judgeforge.merge.layers import LayerMap, Placement, layer_map
-from judgeforge.merge.methods import METHODS, MergeMethod, ParamSpec
-from judgeforge.merge.sparsify import TIEBREAKS
+from judgeforge.merge.layers import LayerMap, layer_map
+from judgeforge.merge.methods import MergeMethod
+from judgeforge.merge.params import resolve_params
 
 
 @dataclass(frozen=True)
@@ -51,97 +44,7 @@ class MergePlan:
     base_index: int | None
     jobs: list[TensorJob]
     donor: Path  # config/tokenizer files are copied from here (the base model, else the first model)
-
-
-def check_method(config: MergeConfig) -> MergeMethod:
-    """The method of a config, with its base/input-count contract and parameter names checked.
-
-    A parameter that another registered method takes (``weight`` on a ``slerp`` model, ``t`` given to
-    ``linear``) is ignored, as mergekit ignores it (see :func:`ignored_parameters`); a name that no method
-    takes is refused as a probable typo.
-    """
-    method = METHODS.get(config.merge_method)
-    n = len(config.inputs)
-    if method.needs_base and config.base_model is None:
-        raise ConfigError(f"merge method '{method.name}' needs a base_model")
-    if n < method.min_inputs or (method.max_inputs is not None and n > method.max_inputs):
-        raise ConfigError(
-            f"merge method '{method.name}' takes {method.min_inputs}..{method.max_inputs} models, got {n}"
-        )
-    known = {name for entry in METHODS for name in METHODS.get(entry).params}
-    for where, params in _parameter_scopes(config):
-        unknown = set(params) - known
-        if unknown:
-            raise ConfigError(f"{where}: unknown parameters {sorted(unknown)} for '{method.name}'")
-    return method
-
-
-def ignored_parameters(config: MergeConfig, method: MergeMethod) -> list[str]:
-    """Messages for the parameters the config gives that ``method`` does not take (they are ignored)."""
-    return [
-        f"{where}: parameters {sorted(extra)} are not used by '{method.name}' and are ignored"
-        for where, params in _parameter_scopes(config)
-        if (extra := set(params) - set(method.params))
-    ]
-
-
-def _parameter_scopes(config: MergeConfig) -> list[tuple[str, Mapping[str, Any]]]:
-    return [("global", config.parameters), *((m.path, m.parameters) for m in config.models)]
-
-
-def _converter(spec: ParamSpec) -> Callable[[Any], Any]:
-    if spec.kind is bool:
-        return to_bool
-    if spec.kind is float:
-        return to_number
-    return str
-
-
-def _resolve(
-    name: str, spec: ParamSpec, settings: Sequence[Any], tensor: str, place: Placement, where: str
-) -> Any:
-    """The first setting that yields a value for ``tensor``, else the default (or an error if required)."""
-    convert = _converter(spec)
-
-    def coerce(value: Any) -> Any:
-        try:
-            return convert(value)
-        except ValueError as exc:
-            raise ConfigError(f"{where}: parameter '{name}' = {value!r}: {exc}") from exc
-
-    for setting in settings:
-        try:
-            value = evaluate_setting(setting, tensor, place.t, coerce)
-        except GradientPlacementError:
-            raise ConfigError(
-                f"{where}: parameter '{name}' is a gradient over layers, but this tensor cannot be placed "
-                f"in a layer stack: {place.reason}"
-            ) from None
-        if value is not None:
-            return value
-    if spec.required:
-        raise ConfigError(f"{where}: parameter '{name}' is required")
-    return spec.default
-
-
-def resolve_params(
-    config: MergeConfig, method: MergeMethod, tensor: str, place: Placement, base_index: int | None
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Shared and per-input parameters for one tensor (per-model settings win over global ones)."""
-    shared: dict[str, Any] = {}
-    per_input: list[dict[str, Any]] = [{} for _ in config.inputs]
-    for name, spec in method.params.items():
-        if spec.scope == "shared":
-            shared[name] = _resolve(name, spec, [config.parameters.get(name)], tensor, place, tensor)
-            continue
-        for i, model in enumerate(config.inputs):
-            if spec.scope == "non_base" and i == base_index:
-                continue
-            settings = [model.parameters.get(name), config.parameters.get(name)]
-            per_input[i][name] = _resolve(name, spec, settings, tensor, place, f"{model.path}: {tensor}")
-    if shared.get("magnitude_tiebreak", "index") not in TIEBREAKS:
-        raise ConfigError(f"magnitude_tiebreak must be one of {TIEBREAKS}")
-    return shared, per_input
+    compute_dtype: torch.dtype | None  # the config's ``dtype``; None: each tensor's own dtype
 
 
 def model_config(directory: Path) -> dict[str, Any]:
@@ -213,9 +116,11 @@ def check_inputs(
     return sorted(names)
 
 
-def build_plan(config: MergeConfig, directories: Sequence[Path]) -> MergePlan:
-    """Open the inputs (headers only), validate everything and resolve per-tensor parameters."""
-    method = check_method(config)
+def build_plan(config: MergeConfig, method: MergeMethod, directories: Sequence[Path]) -> MergePlan:
+    """Open the inputs (headers only), validate everything and resolve per-tensor parameters.
+
+    ``method`` is the config's, as :func:`judgeforge.merge.params.check_method` returned it.
+    """
     labels = [m.path for m in config.inputs]
     readers = [ModelReader(d) for d in directories]
     configs = [model_config(d) for d in directories]
@@ -233,4 +138,4 @@ def build_plan(config: MergeConfig, directories: Sequence[Path]) -> MergePlan:
         out_dtype = (out_override or compute or source) if floating else source
         jobs.append(TensorJob(OutputTensor(name, out_dtype, info.shape), tuple(per_input), shared, floating))
     donor = directories[base_index if base_index is not None else 0]
-    return MergePlan(config, method, readers, base_index, jobs, donor)
+    return MergePlan(config, method, readers, base_index, jobs, donor, compute)

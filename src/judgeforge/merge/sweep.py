@@ -4,6 +4,9 @@
 weighted models are the first two inputs, for task methods the first two non-base models). ``density``,
 when given, is set on every non-base model. Points already merged (``OUT/<point>/`` complete) are reused,
 so an interrupted sweep resumes. ``points.csv`` and ``points.json`` are rewritten after every point.
+
+A benchmark per point is any ``bench(model_dir, point) -> {metric: value}`` callable; the bench harness
+on registered benchmarks is :class:`judgeforge.merge.sweep_bench.HarnessBench` (``merge-sweep --bench``).
 """
 
 from __future__ import annotations
@@ -20,11 +23,8 @@ from judgeforge.merge.config import MergeConfig, ModelSpec
 from judgeforge.merge.engine import merge_models
 from judgeforge.merge.io import INDEX_NAME
 from judgeforge.merge.methods import METHODS
-from judgeforge.registry import Registry
 
 BenchHook = Callable[[Path, "SweepPoint"], Mapping[str, float]]
-# Benchmarks a sweep can run per point by name (``--bench NAME``); the bench package registers here.
-SWEEP_BENCHES: Registry[BenchHook] = Registry("sweep benchmark")
 
 
 @dataclass
@@ -70,10 +70,17 @@ def sweep(
     bench: BenchHook | None = None,
     **merge_options: Any,
 ) -> list[SweepPoint]:
-    """Merge every grid point into ``out_root/<label>`` and run ``bench(model_dir, point)`` if given."""
+    """Merge every grid point into ``out_root/<label>`` and run ``bench(model_dir, point)`` if given.
+
+    A ``bench`` with a ``check()`` method (:class:`~judgeforge.merge.sweep_bench.HarnessBench`) is checked
+    before anything is merged.
+    """
     if densities and "density" not in METHODS.get(config.merge_method).params:
         # a parameter the method does not take would be ignored: every density would give the same model
         raise ConfigError(f"densities: merge method '{config.merge_method}' takes no 'density'")
+    check = getattr(bench, "check", None)
+    if callable(check):
+        check()
     root = Path(out_root)
     root.mkdir(parents=True, exist_ok=True)
     points: list[SweepPoint] = []

@@ -1,0 +1,184 @@
+"""DARE's default draws: counter-based, reproducible whatever the threads, chunks or order; mergekit's on request.
+
+The draws and the L1 rescale are documented in ``docs/merge.md`` (Reproducible DARE) and
+``judgeforge.merge.draws``; ``--mergekit-dare`` keeping mergekit's bits is checked by
+``test_mergekit_configs.py`` (the ``dare-*`` cases).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from judgeforge.merge import chunked, merge_models, parse_config
+from judgeforge.merge.draws import BLOCK, DrawKey, RandomDrop, keep_mask
+from judgeforge.merge.io import read_tensors
+from judgeforge.merge.methods import METHODS, TensorInputs
+
+N = 3 * BLOCK * 11 + 1237  # not a multiple of a block, of 8 draws, or of any chunk below
+CHUNKS = [N, 4096, 10_007, BLOCK, BLOCK + 3, 999]
+
+
+@contextmanager
+def threads(count: int) -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def inputs(method: str, densities: list[float], dtype: torch.dtype, **shared: Any) -> TensorInputs:
+    g = torch.Generator().manual_seed(len(densities))
+    base = torch.randn(N, generator=g) * 0.02
+    tuned = [base + torch.randn(N, generator=g) * 0.002 for _ in densities]
+    weights = [0.7, 0.4, -0.2][: len(densities)]
+    params = ({}, *({"weight": w, "density": d} for w, d in zip(weights, densities)))
+    resolved = {p: spec.default for p, spec in METHODS.get(method).params.items() if spec.scope == "shared"}
+    return TensorInputs(
+        tuple(t.to(torch.bfloat16) for t in [base, *tuned]),
+        params,
+        {**resolved, **shared},
+        0,
+        None,
+        dtype,
+        torch.bfloat16,
+        DrawKey(42, "model.layers.0.mlp.up_proj.weight"),
+    )
+
+
+@pytest.mark.parametrize("method", ["dare_linear", "dare_ties"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_the_same_seed_gives_the_same_bytes_whatever_the_threads_and_chunks(
+    method: str, dtype: torch.dtype
+) -> None:
+    x = inputs(method, [0.3, 0.8], dtype)
+    spec = METHODS.get(method)
+    assert spec.streamed is not None and spec.streamed.applies(x)
+    with threads(1):
+        expected = chunked.merge_tensor(spec, x, chunk=N)
+    for count in (1, 2):
+        with threads(count):
+            for chunk in CHUNKS:
+                got = chunked.merge_tensor(spec, x, chunk=chunk)
+                assert torch.equal(got.view(torch.int16), expected.view(torch.int16)), (count, chunk)
+    assert spec.whole is not None  # the whole-tensor form without a torch generator draws the same stream
+    assert torch.equal(spec.whole(x).to(torch.bfloat16).view(torch.int16), expected.view(torch.int16))
+
+
+def test_the_draws_of_a_range_are_the_draws_of_the_whole_stream() -> None:
+    key = DrawKey(3, "w").philox_key(1)
+    stream = np.random.Philox(key=key, counter=0).random_raw(N).astype("<u8").view("<u4")
+    expected = stream[:N] < np.uint32(round(0.3 * 2**32))
+    for start, stop in [(0, N), (1, 9), (7, 8), (8, 4096), (12345, N)]:
+        assert np.array_equal(keep_mask(key, 0.3, start, stop), expected[start:stop]), (start, stop)
+
+
+def test_keys_differ_by_seed_tensor_and_model() -> None:
+    keys = {tuple(DrawKey(s, t).philox_key(m).tolist()) for s in (0, 1) for t in ("a", "b") for m in (0, 1)}
+    assert len(keys) == 8
+
+
+def _models(make_model: Callable[..., Path]) -> dict[str, Path]:
+    return {name: make_model(name, seed) for seed, name in enumerate(("base", "a", "b"))}
+
+
+def _config(models: dict[str, Path], method: str, **parameters: Any) -> Any:
+    return parse_config(
+        {
+            "merge_method": method,
+            "base_model": str(models["base"]),
+            "models": [
+                {"model": str(models["a"]), "parameters": {"weight": 1.0, "density": 0.3}},
+                {"model": str(models["b"]), "parameters": {"weight": 0.5, "density": 0.6}},
+            ],
+            "parameters": parameters,
+        }
+    )
+
+
+def test_a_merge_gives_the_same_bytes_with_one_or_several_workers(
+    tmp_path: Path, make_model: Callable[..., Path]
+) -> None:
+    models = _models(make_model)
+    for workers in (1, 4):
+        merge_models(_config(models, "dare_ties"), tmp_path / f"w{workers}", seed=5, workers=workers)
+    one, four = read_tensors(tmp_path / "w1"), read_tensors(tmp_path / "w4")
+    assert all(torch.equal(one[k].view(torch.int32), four[k].view(torch.int32)) for k in one)
+
+
+def test_the_kept_fraction_of_every_tensor_is_within_four_deviations(
+    tmp_path: Path, make_model: Callable[..., Path]
+) -> None:
+    models = _models(make_model)
+    config = parse_config(
+        {
+            "merge_method": "dare_linear",
+            "base_model": str(models["base"]),
+            "models": [{"model": str(models["a"]), "parameters": {"weight": 1.0, "density": 0.3}}],
+            "parameters": {"rescale": False},
+        }
+    )
+    merge_models(config, tmp_path / "out", seed=9)
+    base, tuned, out = (read_tensors(p) for p in (models["base"], models["a"], tmp_path / "out"))
+    for name in out:
+        n = out[name].numel()
+        kept = int(torch.count_nonzero(out[name] != base[name]))
+        assert int(torch.count_nonzero(tuned[name] == base[name])) == 0  # every delta is non-zero
+        assert abs(kept / n - 0.3) <= 4 * math.sqrt(0.3 * 0.7 / n), (name, kept, n)
+    for density in (0.05, 0.3, 0.5, 0.9):  # and on a large tensor, where 4 deviations are tight
+        n = 1 << 22
+        kept = int(np.count_nonzero(keep_mask(DrawKey(1, "big").philox_key(0), density, 0, n)))
+        assert abs(kept / n - density) <= 4 * math.sqrt(density * (1 - density) / n), density
+
+
+@pytest.mark.parametrize("chunk", [N, 4096, 10_007])
+def test_the_rescale_restores_the_exact_l1_norm(chunk: int) -> None:
+    g = torch.Generator().manual_seed(0)
+    delta = torch.randn(N, generator=g) * 0.002
+    delta[:100] *= 1e4  # a wide range of magnitudes
+    drop = RandomDrop(DrawKey(7, "w").philox_key(1), 0.4, rescale=True)
+    for start in range(0, N, chunk):
+        drop.measure(delta[start : start + chunk], start)
+    drop.finish()
+    result = delta.clone()
+    for start in range(0, N, chunk):
+        drop.apply(result[start : start + chunk], start)
+    mask = torch.from_numpy(keep_mask(DrawKey(7, "w").philox_key(1), 0.4, 0, N))
+    values = delta.double().abs()
+    exact = math.fsum(values.tolist()) / math.fsum(values[mask].tolist())  # exact sums, one rounding each
+    assert drop.scale is not None and math.isclose(drop.scale, exact, rel_tol=1e-13)
+    # every kept entry is delta * scale, rounded once; every dropped entry is zero
+    assert torch.equal(result, delta * mask * torch.tensor(drop.scale, dtype=torch.float32))
+    l1 = math.fsum(result.double().abs().tolist())
+    assert math.isclose(l1, math.fsum(values.tolist()), rel_tol=1e-6)
+
+
+def test_no_rescale_below_mergekits_epsilon() -> None:
+    drop = RandomDrop(DrawKey(7, "w").philox_key(1), 0.5, rescale=True)
+    tiny = torch.full((1000,), 1e-12)
+    drop.measure(tiny, 0)
+    drop.finish()
+    assert drop.scale is None
+
+
+def test_mergekit_dare_draws_from_one_torch_generator_in_order(
+    tmp_path: Path, make_model: Callable[..., Path]
+) -> None:
+    """``random_stream: torch`` (``--mergekit-dare``) is the old sequential stream: seed-reproducible too,
+    and different from the default stream."""
+    models = _models(make_model)
+    merge_models(_config(models, "dare_linear", random_stream="torch"), tmp_path / "t1", seed=3)
+    merge_models(_config(models, "dare_linear", random_stream="torch"), tmp_path / "t2", seed=3)
+    merge_models(_config(models, "dare_linear"), tmp_path / "p", seed=3)
+    t1, t2, p = (read_tensors(tmp_path / n) for n in ("t1", "t2", "p"))
+    assert all(torch.equal(t1[k], t2[k]) for k in t1)
+    assert any(not torch.equal(t1[k], p[k]) for k in t1)
