@@ -73,14 +73,15 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="backend option (repeatable)",
+        help="backend option (repeatable); each backend's options are listed in docs/backends.md",
     )
     parser.add_argument(
         "--sampling",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="sampling override, e.g. temperature=0 (repeatable; merges with the paper's defaults)",
+        help="sampling override, e.g. temperature=0 (repeatable; merges with the paper's defaults); keys: "
+        "max_tokens (1024), temperature (1.0), top_p (0.9), repetition_penalty (1.03), seed, stop",
     )
     parser.add_argument(
         "--logprobs",
