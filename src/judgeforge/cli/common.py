@@ -61,6 +61,21 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", default=None, help="cache file (default: ~/.cache/judgeforge)")
 
 
+def run_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The RunOptions fields that :func:`add_run_options` set (batching, cache, retries, progress)."""
+    from judgeforge.backends.retry import RetryPolicy
+
+    return {
+        "batch_size": args.batch_size,
+        "concurrency": args.concurrency,
+        "use_cache": not args.no_cache,
+        "cache": args.cache,
+        "retry_failed": args.retry_failed,
+        "retry": RetryPolicy(max_retries=args.retries, initial_delay=args.retry_backoff),
+        "progress": not args.quiet and sys.stderr.isatty(),
+    }
+
+
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend",

@@ -50,10 +50,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from judgeforge.cli.common import judge_options, required_backend, write_report_if_asked
+    from judgeforge.cli.common import judge_options, required_backend, run_settings, write_report_if_asked
     from judgeforge.judge import Judge
     from judgeforge.prompts.rubrics import load_rubric
-    from judgeforge.runner import RetryPolicy, RunOptions, run_grading
+    from judgeforge.runner import RunOptions, run_grading
 
     required_backend(args)
     options = RunOptions(
@@ -62,16 +62,10 @@ def run(args: argparse.Namespace) -> int:
         field_map=_field_map(args.map),
         input_format=args.input_format,
         split=args.split,
-        batch_size=args.batch_size,
-        concurrency=args.concurrency,
-        use_cache=not args.no_cache,
-        cache=args.cache,
-        retry_failed=args.retry_failed,
-        retry=RetryPolicy(max_retries=args.retries, initial_delay=args.retry_backoff),
+        **run_settings(args),
         both_orders=getattr(args, "both_orders", False),
         order_policy=getattr(args, "order_policy", "tie"),
         price_per_1k_tokens=args.price_per_1k_tokens,
-        progress=not args.quiet and sys.stderr.isatty(),
         strict_columns=args.strict_columns,
     )
     if args.ray is not None:  # each Ray actor builds its own judge (and model) from the options

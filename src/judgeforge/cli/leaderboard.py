@@ -104,9 +104,10 @@ def _options(args: argparse.Namespace) -> LeaderboardOptions:
     """LeaderboardOptions from the parsed options; an invalid value is a usage error naming the option."""
     from pydantic import ValidationError
 
+    from judgeforge.cli.common import run_settings
     from judgeforge.errors import ConfigError
     from judgeforge.leaderboard import LeaderboardOptions
-    from judgeforge.runner import RetryPolicy, RunOptions
+    from judgeforge.runner import RunOptions
 
     try:
         return LeaderboardOptions(
@@ -122,15 +123,7 @@ def _options(args: argparse.Namespace) -> LeaderboardOptions:
             rubric=args.rubric,
             references=args.references,
             input_format=args.input_format,
-            run=RunOptions(
-                batch_size=args.batch_size,
-                concurrency=args.concurrency,
-                use_cache=not args.no_cache,
-                cache=args.cache,
-                retry_failed=args.retry_failed,
-                retry=RetryPolicy(max_retries=args.retries, initial_delay=args.retry_backoff),
-                progress=not args.quiet and sys.stderr.isatty(),
-            ),
+            run=RunOptions(**run_settings(args)),
         )
     except ValidationError as exc:
         error = exc.errors()[0]
