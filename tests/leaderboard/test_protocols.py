@@ -39,8 +39,9 @@ def test_five_quality_levels_ranked_in_order_by_every_protocol(tmp_path: Path) -
     assert _order(board["pairs"]) == TRUE_ORDER
     # Against the baseline the fake's verdicts saturate (a clearly better response wins but for its 10%
     # random flips), so only the side of the baseline is known: q4, q5 above q3 above q1, q2.
-    against = _order(board["baseline"])
-    assert set(against[:2]) == {"q4", "q5"} and against[2] == "q3" and set(against[3:]) == {"q1", "q2"}
+    against_order = _order(board["baseline"])
+    assert set(against_order[:2]) == {"q4", "q5"} and against_order[2] == "q3"
+    assert set(against_order[3:]) == {"q1", "q2"}
     agreement = {tuple(entry["protocols"]): entry["kendall"]["tau"] for entry in board["agreement"]}
     assert agreement[("direct", "pairs")] == 1.0 and agreement[("baseline", "direct")] > 0.7
     for protocol in ("direct", "baseline", "pairs"):
@@ -51,6 +52,15 @@ def test_five_quality_levels_ranked_in_order_by_every_protocol(tmp_path: Path) -
     top = board["direct"]["ranking"][0]
     assert top["low"] <= top["mean"] <= top["high"] and top["n"] == 30
     assert set(board["direct"]["by_category"]) == {"even", "odd"}
+    matrix = board["pairs"]["matrix"]
+    assert matrix["rows"] == matrix["columns"] == TRUE_ORDER
+    above_diagonal = [matrix["win_rate"][i][j] for i in range(5) for j in range(i + 1, 5)]
+    assert all(share > 0.5 for share in above_diagonal)
+    assert [matrix["win_rate"][i][i] for i in range(5)] == [None] * 5 and matrix["n"][0][1] == 30
+    against = board["baseline"]["matrix"]
+    assert against["columns"] == ["q3"] and against["rows"] == [m for m in against_order if m != "q3"]
+    by_model = {row["model"]: row["win_rate"] for row in board["baseline"]["ranking"]}
+    assert [r[0] for r in against["win_rate"]] == [by_model[m] for m in against["rows"]]
     assert [table.title.split(":")[0] for table in report_tables(board)][:3] == [
         "direct",
         "baseline",

@@ -22,7 +22,7 @@ from judgeforge.leaderboard.inputs import Instruction, ResponseSet
 from judgeforge.leaderboard.logistic import fit_logistic, sigmoid
 from judgeforge.leaderboard.pairs import NO_ESTIMATE, pairs_board
 from judgeforge.leaderboard.schedule import pairs_plan
-from judgeforge.leaderboard.winrate import baseline_board, length_controlled
+from judgeforge.leaderboard.winrate import baseline_board, length_controlled, win_matrix
 from judgeforge.prompts.rubrics import load_rubric
 
 
@@ -171,6 +171,26 @@ def test_diagnostics() -> None:
         {"x": {"a": 1, "b": 2, "c": 3}, "y": {"a": 0.1, "b": 0.3, "c": 0.2, "d": 1}}
     )
     assert agreement["models"] == 3 and agreement["kendall"]["tau"] == pytest.approx(1 / 3)
+
+
+def test_win_matrix_counts_each_verdict_from_both_sides() -> None:
+    compared = [
+        Compared("q1", "a", "b", 1.0, 10, 10),
+        Compared("q2", "b", "a", 0.5, 10, 10),  # a tie, shown with b first
+        Compared("q3", "b", "a", 1.0, 10, 10),
+        Compared("q4", "a", "b", None, 10, 10),  # no verdict: not counted
+        Compared("q1", "a", "c", 0.0, 10, 10),
+    ]
+    matrix = win_matrix(compared, ["a", "b", "c"], ["a", "b", "c"])
+    assert matrix["rows"] == matrix["columns"] == ["a", "b", "c"]
+    assert matrix["n"] == [[0, 3, 1], [3, 0, 0], [1, 0, 0]]
+    assert matrix["win_rate"] == [
+        [None, pytest.approx(1.5 / 3), 0.0],
+        [pytest.approx(1.5 / 3), None, None],  # b and c never met
+        [1.0, None, None],
+    ]
+    against = win_matrix(compared, ["b", "c"], ["a"])
+    assert against["win_rate"] == [[pytest.approx(0.5)], [1.0]] and against["n"] == [[3], [1]]
 
 
 def test_pair_budget_is_balanced_and_grows_by_extension() -> None:

@@ -32,7 +32,7 @@ from judgeforge.leaderboard.inputs import ResponseSet, load_responses
 from judgeforge.leaderboard.logistic import Solver, resolve_solver
 from judgeforge.leaderboard.pairs import pairs_board
 from judgeforge.leaderboard.schedule import Planned, baseline_plan, direct_plan, pairs_plan
-from judgeforge.leaderboard.winrate import baseline_board
+from judgeforge.leaderboard.winrate import baseline_board, win_matrix
 from judgeforge.records import Rubric
 from judgeforge.runner import RunOptions
 from judgeforge.runner.bookkeeping import write_json
@@ -183,6 +183,8 @@ def _baseline(data: ResponseSet, out: Path, judge: Judge, options: LeaderboardOp
         length_control=options.length_control,
         solver=options.solver,
     )
+    others = [row["model"] for row in section["ranking"] if row["model"] != options.baseline]
+    section["matrix"] = win_matrix(compared, others, [options.baseline])
     section["diagnostics"] = pair_diagnostics(compared, data.models)
     section["run"] = _run_info(run, planned, sum(c.outcome is None for c in compared), out)
     return section, _values(section, "win_rate"), section["run"]["failed"]
@@ -201,6 +203,8 @@ def _pairs(data: ResponseSet, out: Path, judge: Judge, options: LeaderboardOptio
         length_control=options.length_control,
         solver=options.solver,
     )
+    order = [row["model"] for row in section["ranking"]]
+    section["matrix"] = win_matrix(compared, order, order)
     section["diagnostics"] = pair_diagnostics(compared, data.models)
     section["run"] = _run_info(run, planned, sum(c.outcome is None for c in compared), out)
     return section, _values(section, "rating"), section["run"]["failed"]

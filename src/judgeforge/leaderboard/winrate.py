@@ -25,6 +25,7 @@ therefore not comparable with ours, only the idea is the same.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,6 +53,27 @@ def from_side(compared: Compared, model: str, other: str) -> tuple[float, float]
     if (compared.model_a, compared.model_b) == (other, model):
         return 1.0 - compared.outcome, float(compared.length_b - compared.length_a)
     return None
+
+
+def win_matrix(compared: Sequence[Compared], rows: Sequence[str], columns: Sequence[str]) -> dict[str, Any]:
+    """The win-rate matrix: ``{"rows", "columns", "win_rate", "n"}``, ``win_rate[i][j]`` the share of the
+    verdicts between ``rows[i]`` and ``columns[j]`` won by ``rows[i]`` (ties half; both orders of a pair are
+    one verdict, as in the rankings), ``n[i][j]`` how many verdicts that is; None where the two have no
+    verdict (a model against itself, or a pair a ``--budget`` left out)."""
+    won: defaultdict[tuple[str, str], float] = defaultdict(float)
+    seen: defaultdict[tuple[str, str], int] = defaultdict(int)
+    for c in compared:
+        if c.outcome is not None and c.model_a != c.model_b:
+            won[c.model_a, c.model_b] += c.outcome
+            won[c.model_b, c.model_a] += 1.0 - c.outcome
+            seen[c.model_a, c.model_b] += 1
+            seen[c.model_b, c.model_a] += 1
+    return {
+        "rows": list(rows),
+        "columns": list(columns),
+        "win_rate": [[won[r, c] / seen[r, c] if seen[r, c] else None for c in columns] for r in rows],
+        "n": [[seen[r, c] for c in columns] for r in rows],
+    }
 
 
 def outcome_matrix(
