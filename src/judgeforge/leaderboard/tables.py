@@ -1,25 +1,35 @@
 """The leaderboard as tables: the data a report section renders, and the terminal view (rich) built on it.
 
 :func:`report_tables` turns a board (``leaderboard.json``'s content) into plain :class:`BoardTable` records
-(title, column names, rows of display strings, notes); :func:`print_board` shows them with rich. A report
-renderer can take the same records, so the terminal and the report cannot drift apart.
+(title, column names, rows of display strings, notes, flagged cells): :func:`ranking_table` per protocol,
+then :func:`breakdown_tables` (per category and rubric) and :func:`diagnostic_tables`. :func:`print_board`
+shows them with rich, and the HTML report (:mod:`judgeforge.report.leaderboard`) takes the same records, so
+the terminal and the report cannot drift apart.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from judgeforge.leaderboard.diagnostics import COVERAGE_GAP
+
+COVERAGE_FLAG = f"parse coverage more than {100 * COVERAGE_GAP:.0f} points below the other models'"
 
 
 @dataclass(frozen=True)
 class BoardTable:
+    """A table as display strings: ``rows[i][j]`` under ``columns[j]``; ``flags`` maps (row, column) of a
+    flagged cell to why it is flagged (the terminal marks it ``(!)``, the report ⚠ with the reason)."""
+
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     notes: tuple[str, ...] = ()
+    flags: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
 
 def load_board(path: str | Path) -> dict[str, Any]:
@@ -32,15 +42,35 @@ def load_board(path: str | Path) -> dict[str, Any]:
 
 
 def report_tables(board: dict[str, Any]) -> list[BoardTable]:
-    """One ranking table per protocol run, then the diagnostics and the agreement between protocols."""
+    """One ranking table per protocol run, the per-category and per-rubric tables, then the diagnostics
+    (overall and per model) and the agreement between protocols."""
+    rankings = [ranking_table(board, protocol) for protocol in _RANKINGS if protocol in board]
+    return rankings + breakdown_tables(board) + diagnostic_tables(board)
+
+
+def ranking_table(board: dict[str, Any], protocol: str) -> BoardTable:
+    """The ranking of ``protocol`` (``direct``, ``baseline`` or ``pairs``; KeyError if it did not run)."""
+    return _RANKINGS[protocol](board[protocol], board["settings"]["confidence"])
+
+
+def breakdown_tables(board: dict[str, Any]) -> list[BoardTable]:
+    """The direct protocol's mean score per category and, with more than one rubric, per rubric: one
+    column per model (ranking order), cells ``mean (n)``; none without the direct protocol."""
+    section = board.get("direct")
+    if section is None:
+        return []
+    models = [row["model"] for row in section["ranking"]]
     tables = []
-    if "direct" in board:
-        tables.append(_direct_table(board["direct"], board["settings"]["confidence"]))
-    if "baseline" in board:
-        tables.append(_baseline_table(board["baseline"], board["settings"]["confidence"]))
-    if "pairs" in board:
-        tables.append(_pairs_table(board["pairs"], board["settings"]["confidence"]))
-    tables.append(_diagnostics_table(board))
+    if section.get("by_category"):
+        tables.append(_group_table("category", section["by_category"], models))
+    if len(section.get("by_rubric") or {}) > 1:
+        tables.append(_group_table("rubric", section["by_rubric"], models))
+    return tables
+
+
+def diagnostic_tables(board: dict[str, Any]) -> list[BoardTable]:
+    """The diagnostics per protocol, per model, and the agreement between protocols (when several ran)."""
+    tables = [_diagnostics_table(board), _model_diagnostics_table(board)]
     if board.get("agreement"):
         tables.append(_agreement_table(board["agreement"]))
     return tables
@@ -58,11 +88,25 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def _flag(section: dict[str, Any], model: str) -> str:
+def _parsed(section: dict[str, Any], model: str) -> str:
     entry = section["diagnostics"]["coverage"].get(model)
-    if entry is None:
-        return "-"
-    return _percent(entry["coverage"]) + (" (!)" if entry["flagged"] else "")
+    return "-" if entry is None else _percent(entry["coverage"])
+
+
+def _coverage_flags(
+    section: dict[str, Any], models: Sequence[str], column: int
+) -> dict[tuple[int, int], str]:
+    """(row, ``column``) -> why, for the rows of models whose parse coverage is flagged."""
+    coverage = section["diagnostics"]["coverage"]
+    return {
+        (row, column): COVERAGE_FLAG
+        for row, model in enumerate(models)
+        if (coverage.get(model) or {}).get("flagged")
+    }
+
+
+def _ranked_models(section: dict[str, Any]) -> list[str]:
+    return [row["model"] for row in section["ranking"]]
 
 
 def _direct_table(section: dict[str, Any], confidence: float) -> BoardTable:
@@ -75,14 +119,13 @@ def _direct_table(section: dict[str, Any], confidence: float) -> BoardTable:
             _interval(r["low"], r["high"]),
             str(r["n"]),
             "/".join(str(v) for v in r["distribution"].values()),
-            _flag(section, r["model"]),
+            _parsed(section, r["model"]),
         )
         for r in section["ranking"]
     )
     columns = ("rank", "model", "mean score", level, "n", "scores 1/2/3/4/5", "parsed")
-    return BoardTable(
-        "direct: mean score 1-5", columns, rows, ("(!) parse failures > 10 points above the others",)
-    )
+    flags = _coverage_flags(section, _ranked_models(section), len(columns) - 1)
+    return BoardTable("direct: mean score 1-5", columns, rows, flags=flags)
 
 
 def _baseline_table(section: dict[str, Any], confidence: float) -> BoardTable:
@@ -101,7 +144,7 @@ def _baseline_table(section: dict[str, Any], confidence: float) -> BoardTable:
                 _percent(r["standard_error"]),
                 "-" if lc is None else _percent(lc["win_rate"]),
                 f"{r['wins']}/{r['ties']}/{r['losses']}",
-                _flag(section, r["model"]),
+                _parsed(section, r["model"]),
             )
         )
     columns = (
@@ -121,6 +164,7 @@ def _baseline_table(section: dict[str, Any], confidence: float) -> BoardTable:
         columns,
         tuple(rows),
         notes if any(r.get("length_controlled") for r in section["ranking"]) else (),
+        _coverage_flags(section, _ranked_models(section), len(columns) - 1),
     )
 
 
@@ -138,7 +182,7 @@ def _pairs_table(section: dict[str, Any], confidence: float) -> BoardTable:
             _number(r["rating"]),
             _percent(r["win_rate"]),
             str(r["n"]),
-            _flag(section, r["model"]),
+            _parsed(section, r["model"]),
         )
         for r in section["ranking"]
     )
@@ -157,7 +201,29 @@ def _pairs_table(section: dict[str, Any], confidence: float) -> BoardTable:
         notes.append(
             f"length coefficient {section['length_coefficient']['value']:.3f} (ratings at equal length)"
         )
-    return BoardTable("pairs: Bradley-Terry ratings", columns, rows, tuple(notes))
+    flags = _coverage_flags(section, _ranked_models(section), len(columns) - 1)
+    return BoardTable("pairs: Bradley-Terry ratings", columns, rows, tuple(notes), flags)
+
+
+_RANKINGS: dict[str, Callable[[dict[str, Any], float], BoardTable]] = {
+    "direct": _direct_table,
+    "baseline": _baseline_table,
+    "pairs": _pairs_table,
+}
+
+
+def _group_table(
+    kind: str, groups: dict[str, dict[str, dict[str, Any]]], models: Sequence[str]
+) -> BoardTable:
+    rows = tuple(
+        (group, *(_group_cell(means.get(model)) for model in models)) for group, means in groups.items()
+    )
+    note = "mean score 1-5 over the group's instructions with a verdict (n); no intervals: groups are small"
+    return BoardTable(f"direct: mean score by {kind}", (kind, *models), rows, (note,))
+
+
+def _group_cell(entry: dict[str, Any] | None) -> str:
+    return "-" if entry is None else f"{entry['mean']:.2f} ({entry['n']})"
 
 
 def _diagnostics_table(board: dict[str, Any]) -> BoardTable:
@@ -186,6 +252,30 @@ def _share(entry: dict[str, Any] | None) -> str:
     return "-" if entry is None else _percent(entry["share"])
 
 
+def _model_diagnostics_table(board: dict[str, Any]) -> BoardTable:
+    """Per model: parse coverage in each protocol, and position consistency and ties in the pairwise ones."""
+    models = board["models"]
+    columns: list[tuple[str, list[str], set[str]]] = []  # (name, a cell per model, flagged models)
+    for protocol in (p for p in _RANKINGS if p in board):
+        d = board[protocol]["diagnostics"]
+        coverage = [d["coverage"].get(m) or {} for m in models]
+        flagged = {m for m, entry in zip(models, coverage, strict=True) if entry.get("flagged")}
+        columns.append((f"{protocol} parsed", [_percent(e.get("coverage")) for e in coverage], flagged))
+        for key, label in (("position_consistency", "position consistency"), ("ties", "ties")):
+            if key in d:
+                shares = [_share(d[key]["by_model"].get(m)) for m in models]
+                columns.append((f"{protocol} {label}", shares, set()))
+    rows = tuple((model, *(cells[i] for _, cells, _ in columns)) for i, model in enumerate(models))
+    flags = {
+        (row, column): COVERAGE_FLAG
+        for column, (_, _, flagged) in enumerate(columns, start=1)
+        for row, model in enumerate(models)
+        if model in flagged
+    }
+    names = ("model", *(name for name, _, _ in columns))
+    return BoardTable("diagnostics by model", names, rows, flags=flags)
+
+
 def _agreement_table(agreement: Sequence[dict[str, Any]]) -> BoardTable:
     rows = tuple(
         (
@@ -205,9 +295,10 @@ def print_board(board: dict[str, Any], file: IO[str] | None = None) -> None:
 
     console = Console(file=file)
     for table in report_tables(board):
-        view = Table(title=table.title, caption="\n".join(table.notes) or None)
+        notes = [*table.notes, *sorted({f"(!) {why}" for why in table.flags.values()})]
+        view = Table(title=table.title, caption="\n".join(notes) or None)
         for index, column in enumerate(table.columns):
-            view.add_column(column, justify="left" if index in (0, 1) else "right")
-        for row in table.rows:
-            view.add_row(*row)
+            view.add_column(column, justify="left" if index == 0 or column == "model" else "right")
+        for r, row in enumerate(table.rows):
+            view.add_row(*(text + (" (!)" if (r, c) in table.flags else "") for c, text in enumerate(row)))
         console.print(view)
