@@ -55,7 +55,8 @@ def create_app(judge: Judge, config: ServeConfig | None = None, keys: KeyChecker
     app = FastAPI(
         title="judgeforge judge service",
         version="1",
-        description="Prometheus-style grading (1..5) and pairwise comparison behind an API key.",
+        description="Grading on a rubric's scale and pairwise comparison, in the judge's template set, behind "
+        "an API key.",
         responses=_ERRORS,
     )
     _add_routes(app, service)
@@ -65,7 +66,7 @@ def create_app(judge: Judge, config: ServeConfig | None = None, keys: KeyChecker
 
 
 def _add_routes(app: FastAPI, service: JudgeService) -> None:
-    @app.post("/v1/grade", response_model=JudgeResponse, summary="Score responses 1..5 against a rubric")
+    @app.post("/v1/grade", response_model=JudgeResponse, summary="Grade responses on a rubric's scale")
     async def grade(body: GradeRequest, request: Request) -> JudgeResponse:
         return await _checked(service.grade, body, request.state.request_id, "absolute", service.judge)
 

@@ -28,7 +28,7 @@ class Body(BaseModel):
 
 
 class GradeItem(Body):
-    """One response to score 1..5 against a rubric."""
+    """One response to grade against a rubric, on the rubric's scale (1..5 unless it declares its own)."""
 
     id: str | None = Field(None, max_length=200)
     instruction: Text
@@ -38,7 +38,7 @@ class GradeItem(Body):
 
 
 class CompareItem(Body):
-    """Two responses to the same instruction; the judge picks A or B."""
+    """Two responses to the same instruction; the judge picks A or B (or a tie, where its family has one)."""
 
     id: str | None = Field(None, max_length=200)
     instruction: Text
@@ -73,19 +73,30 @@ CompareRequest = Annotated[
 
 
 class VerdictOut(Body):
-    """One verdict read from one model output (several when the judge samples more than once)."""
+    """One verdict read from one model output (several when the judge samples more than once).
+
+    The kinds of :class:`~judgeforge.records.Verdict`: ``score`` (a number on the rubric's scale, a decimal
+    where the family writes one: MT-Bench ``[[7.5]]``), ``label`` (a scale of words: ``Yes``/``No``),
+    ``winner`` (``A``, ``B`` or ``tie``), ``margin`` (a five-level preference's strength: Arena-Hard 2 for
+    ``>>``, 1 for ``>``, 0 for a tie) and ``scores`` (JudgeLM: A's and B's scores); ``note`` says what else
+    the output held (e.g. a later verdict the family's rule does not take). Absent kinds are null.
+    """
 
     score: int | float | None = None
+    label: str | None = None
     winner: Winner | None = None
+    margin: int | None = None
+    scores: tuple[float, float] | None = None
     feedback: str = ""
     failure: str | None = None
+    note: str | None = None
     probabilities: dict[str, float] | None = None
     expected_score: float | None = None
     attempts: int = 1
     logprobs_missing: str | None = None  # logprobs were asked for and none could be read (why)
 
 
-_VERDICT_OUT_FIELDS = set(VerdictOut.model_fields)  # a Verdict's other fields (raw, labels ..) stay out
+_VERDICT_OUT_FIELDS = set(VerdictOut.model_fields)  # a Verdict's other fields (the raw output) stay out
 
 
 class UsageOut(Body):
@@ -94,12 +105,21 @@ class UsageOut(Body):
 
 
 class JudgmentOut(Body):
-    """The result for one item: aggregate score (grade) or winner (compare), the verdicts, any failure."""
+    """The result for one item: the aggregate of its verdicts, the verdicts, any failure.
+
+    Grade: ``score`` (mean, median or majority of the samples' scores) or, on a scale of words, ``label``
+    (the majority label). Compare: ``winner`` (the majority of ``A``/``B``/``tie``, a tie a vote of its own;
+    null on an even split), with ``margin`` (the mean signed strength, A positive: Arena-Hard) and ``scores``
+    (the mean of each response's score: JudgeLM) where the verdicts carry them.
+    """
 
     id: str | None = None
     mode: Literal["absolute", "relative"]
     score: float | None = None
+    label: str | None = None
     winner: Winner | None = None
+    margin: float | None = None
+    scores: tuple[float, float] | None = None
     agreement: float | None = None
     failure: str | None = None
     feedback: str = ""
@@ -122,7 +142,10 @@ class JudgmentOut(Body):
             id=judgment.item_id,
             mode=judgment.mode,
             score=judgment.score,
+            label=judgment.label,
             winner=judgment.winner,
+            margin=judgment.extra.get("margin"),
+            scores=judgment.extra.get("scores"),
             agreement=judgment.agreement,
             failure=judgment.failure,
             feedback=first_ok.feedback if first_ok else "",
