@@ -6,15 +6,22 @@ carry their value, a missing value is written where its bar would be, and flags 
 
 from __future__ import annotations
 
-import math
 from html import escape
 
 from judgeforge.report import units
 from judgeforge.report.data import BarChart, Chart, Heatmap, LineChart
-
-PALETTE = ("#3b6ea8", "#d1762f", "#4a9a5b", "#b04a5a", "#7a5ca8", "#8a7a3a")
-WIDTH, HEIGHT = 460, 290
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 38, 64  # the plot area's margins: tick labels and axis titles live there
+from judgeforge.report.svg_frame import (
+    BOTTOM,
+    LEFT,
+    PALETTE,
+    RIGHT,
+    TOP,
+    WIDTH,
+    Plot,
+    fit,
+    nice_ticks,
+    number,
+)
 
 
 def chart(spec: Chart) -> str:
@@ -23,79 +30,6 @@ def chart(spec: Chart) -> str:
     if isinstance(spec, Heatmap):
         return heatmap(spec)
     return line_chart(spec)
-
-
-def nice_ticks(low: float, high: float, target: int = 5, *, whole: bool = False) -> list[float]:
-    """Round tick values covering [low, high]: steps of 1, 2, 2.5 or 5 times a power of ten (``whole``: at
-    least 1, for counts)."""
-    if not high > low:
-        low, high = (low - 1, high + 1) if low else (0.0, 1.0)
-    raw = (high - low) / target
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
-    if whole:
-        step = max(1.0, float(math.ceil(step)))
-    start, end = math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
-    return [round(start + i * step, 10) for i in range(round((end - start) / step) + 1)]
-
-
-class _Plot:
-    """Maps data to pixels inside the margins and draws the frame: title, axes, ticks, grid, axis titles."""
-
-    def __init__(
-        self,
-        title: str,
-        x_title: str,
-        y_title: str,
-        y_ticks: list[float],
-        height: int = HEIGHT,
-        y_title_x: float = 14,
-    ) -> None:
-        self.height = height
-        self.y_ticks = y_ticks
-        self.parts = [
-            f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-            f'width="{WIDTH}" height="{height}" role="img" aria-label="{escape(title)}">'
-            f"<title>{escape(title)}</title>"
-            f'<text x="{WIDTH / 2}" y="18" class="title">{escape(_fit(title, 66))}</text>'
-            f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:.0f}" y="{height - 8}" class="axis-title x">'
-            f"{escape(x_title)}</text>"
-            f'<text transform="translate({y_title_x:.0f},{TOP + (height - TOP - BOTTOM) / 2:.0f}) rotate(-90)" '
-            f'class="axis-title y">{escape(y_title)}</text>'
-        ]
-        for tick in y_ticks:
-            y = self.y(tick)
-            self.parts.append(
-                f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-                f'<text x="{LEFT - 6}" y="{y + 3.5:.1f}" class="tick y">{_number(tick)}</text>'
-            )
-        bottom = height - BOTTOM
-        if not y_ticks:  # a heatmap: its cells are the frame
-            return
-        self.parts.append(
-            f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{bottom}" class="axis"/>'
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}" class="axis"/>'
-        )
-
-    def y(self, value: float) -> float:
-        low, high = self.y_ticks[0], self.y_ticks[-1]
-        return self.height - BOTTOM - (self.height - TOP - BOTTOM) * (value - low) / ((high - low) or 1)
-
-    def x_tick(self, x: float, label: str, full: str = "") -> None:
-        self.parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{self.height - BOTTOM}" y2="{self.height - BOTTOM + 4}" '
-            f'class="axis"/><text x="{x:.1f}" y="{self.height - BOTTOM + 15}" class="tick x">'
-            f"{escape(label)}{f'<title>{escape(full)}</title>' if full and full != label else ''}</text>"
-        )
-
-    def centered(self, text: str) -> None:
-        y = TOP + (self.height - TOP - BOTTOM) / 2
-        self.parts.append(
-            f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:.0f}" y="{y:.0f}" class="empty">{escape(text)}</text>'
-        )
-
-    def svg(self) -> str:
-        return "".join(self.parts) + "</svg>"
 
 
 def bar_chart(spec: BarChart) -> str:
@@ -107,16 +41,16 @@ def bar_chart(spec: BarChart) -> str:
             min([0.0, *present]), max([0.0, *present]), whole=all(float(v).is_integer() for v in present)
         )
     )
-    plot = _Plot(spec.title, spec.x_title, spec.y_title, ticks)
+    plot = Plot(spec.title, spec.x_title, spec.y_title, ticks)
     slot = (WIDTH - LEFT - RIGHT) / max(len(spec.values), 1)
     zero = plot.y(0.0)
     for i, (label, value) in enumerate(spec.values.items()):
         center = LEFT + slot * (i + 0.5)
-        plot.x_tick(center, _fit(label, max(3, int(slot / 6.2))), label)
+        plot.x_tick(center, fit(label, max(3, int(slot / 6.2))), label)
         if label in spec.warnings:
             plot.parts.append(
                 f'<text x="{center:.1f}" y="{plot.height - BOTTOM + 28}" class="flag">'
-                f"{escape(_fit(spec.warnings[label], max(4, int(slot / 5.6))))}<title>{escape(spec.warnings[label])}</title></text>"
+                f"{escape(fit(spec.warnings[label], max(4, int(slot / 5.6))))}<title>{escape(spec.warnings[label])}</title></text>"
             )
         if value is None:
             plot.parts.append(f'<text x="{center:.1f}" y="{zero - 6:.1f}" class="missing">no value</text>')
@@ -139,7 +73,7 @@ def heatmap(spec: Heatmap) -> str:
     height = TOP + BOTTOM + 200
     size = 200 / max(levels, 1)
     left = LEFT + (WIDTH - LEFT - RIGHT - 200) / 2
-    plot = _Plot(spec.title, spec.x_title, spec.y_title, [], height, y_title_x=left - 26)
+    plot = Plot(spec.title, spec.x_title, spec.y_title, [], height, y_title_x=left - 26)
     top = max((v for row in spec.matrix for v in row), default=0) or 1
     for r, row in enumerate(spec.matrix):
         y = TOP + r * size
@@ -167,14 +101,14 @@ def line_chart(spec: LineChart) -> str:
     y_ticks = (
         nice_ticks(*spec.y_range) if spec.y_range else nice_ticks(min(ys, default=0.0), max(ys, default=1.0))
     )
-    plot = _Plot(spec.title, spec.x_title, spec.y_title, y_ticks)
+    plot = Plot(spec.title, spec.x_title, spec.y_title, y_ticks)
     x0, x1 = x_ticks[0], x_ticks[-1]
 
     def x_at(x: float) -> float:
         return LEFT + (WIDTH - LEFT - RIGHT) * (x - x0) / ((x1 - x0) or 1)
 
     for tick in x_ticks:
-        plot.x_tick(x_at(tick), _number(tick))
+        plot.x_tick(x_at(tick), number(tick))
     if spec.diagonal:
         low, high = max(x0, y_ticks[0]), min(x1, y_ticks[-1])
         plot.parts.append(
@@ -209,7 +143,7 @@ def _series(name: str, points: list[tuple[float, float, float, float]], color: s
     parts = [f'<polyline class="series" points="{coords}" fill="none" stroke="{color}" stroke-width="2"/>']
     parts += [
         f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{color}"><title>{escape(name)}: '
-        f"({_number(x)}, {_number(y)})</title></circle>"
+        f"({number(x)}, {number(y)})</title></circle>"
         for px, py, x, y in points
     ]
     return "".join(parts)
@@ -220,7 +154,7 @@ def _legend(names: list[str], diagonal: bool, points: list[tuple[float, float]],
     entries = [(name, PALETTE[i % len(PALETTE)], "") for i, name in enumerate(names)]
     if diagonal:
         entries.append(("perfect calibration", "#999", ' stroke-dasharray="4 3"'))
-    width = 36 + 6.2 * max(len(_fit(name, 34)) for name, _, _ in entries)
+    width = 36 + 6.2 * max(len(fit(name, 34)) for name, _, _ in entries)
     box_height = 16 * len(entries) + 6
     corners = [
         (left, top)
@@ -242,14 +176,6 @@ def _legend(names: list[str], diagonal: bool, points: list[tuple[float, float]],
         x, y = left + 4, top + 13 + 16 * i
         parts.append(
             f'<line x1="{x:.0f}" x2="{x + 16:.0f}" y1="{y - 4}" y2="{y - 4}" stroke="{color}" stroke-width="2"{dash}/>'
-            f'<text x="{x + 22:.0f}" y="{y}" class="legend">{escape(_fit(name, 34))}</text>'
+            f'<text x="{x + 22:.0f}" y="{y}" class="legend">{escape(fit(name, 34))}</text>'
         )
     return "".join(parts)
-
-
-def _number(value: float) -> str:
-    return f"{round(value, 6):g}"
-
-
-def _fit(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
