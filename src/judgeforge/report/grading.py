@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from judgeforge.records import Rubric
 from judgeforge.report import units, verdicts
 from judgeforge.report.data import BarChart, Cell, Chart, LineChart, ReportData, Section, bin_calibration
 from judgeforge.report.grading_items import grading_items
@@ -21,7 +22,7 @@ def grading_report(path: Path) -> ReportData:
     manifest = run.manifest.model_dump() if run.manifest else {}
     relative = manifest.get("mode") == "relative" or any(line.get("mode") == "relative" for line in lines)
     section = Section(title="Verdicts")
-    section.charts = _charts(lines, relative)
+    section.charts = _charts(lines, relative, _scale(manifest))
     items, notes = grading_items(path, lines[:MAX_ITEMS], run.manifest)
     section.notes = [Cell(note) for note in notes]
     facts = _facts(lines, summary, manifest)
@@ -30,15 +31,22 @@ def grading_report(path: Path) -> ReportData:
     )
 
 
-def _charts(lines: list[dict[str, Any]], relative: bool) -> list[Chart]:
-    charts: list[Chart] = [
-        BarChart(
-            "Verdicts over all samples",
-            "winner (original order)" if relative else "score level",
-            "samples",
-            dict(verdicts.sample_counts(lines, relative)),
-        )
-    ]
+def _scale(manifest: dict[str, Any]) -> tuple[str, ...] | None:
+    """The levels of the run's default rubric (None when rows bring their own rubrics)."""
+    rubric = manifest.get("default_rubric")
+    if not isinstance(rubric, dict):
+        return None
+    try:
+        return Rubric.model_validate(rubric).scale_values()
+    except ValueError:
+        return None
+
+
+def _charts(lines: list[dict[str, Any]], relative: bool, scale: tuple[str, ...] | None) -> list[Chart]:
+    counts = verdicts.sample_counts(lines, relative, scale)
+    words = any(not _is_number(level) for level in counts if level != verdicts.NO_VERDICT)
+    x_title = "winner (original order)" if relative else "label" if words else "score level"
+    charts: list[Chart] = [BarChart("Verdicts over all samples", x_title, "samples", dict(counts))]
     failures = verdicts.failure_counts(lines)
     if failures:
         charts.append(BarChart("Why samples had no verdict", "reason", "samples", dict(failures)))
@@ -70,7 +78,7 @@ def _calibration(lines: list[dict[str, Any]]) -> list[tuple[float, float, int]]:
 
 def _facts(lines: list[dict[str, Any]], summary: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Cell]:
     rows = int(summary.get("rows", len(lines)))
-    graded = sum(1 for line in lines if not line.get("failure") and _has_verdict(line))
+    graded = sum(1 for line in lines if verdicts.has_verdict(line))
     facts = {"items": Cell(units.count(rows)), "items with a verdict": units.coverage(graded, rows)}
     parsed, samples = verdicts.samples_with_verdict(lines)
     facts["samples with a verdict"] = units.coverage(parsed, samples, "samples")
@@ -84,8 +92,12 @@ def _facts(lines: list[dict[str, Any]], summary: dict[str, Any], manifest: dict[
     return facts
 
 
-def _has_verdict(line: dict[str, Any]) -> bool:
-    return line.get("score") is not None or line.get("winner") is not None
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _agreement_facts(summary: dict[str, Any]) -> dict[str, Cell]:

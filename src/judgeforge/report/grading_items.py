@@ -67,11 +67,10 @@ def _row(
             _add_prompts(detail, renderer, item, both)
     first = (line.get("verdicts") or [{}])[0]
     relative = line.get("mode") == "relative"
-    verdict = line.get("winner") if relative else line.get("score")
     return ItemRow(
         source=source,
         item_id=str(line.get("id")),
-        verdict=_verdict_text(verdict, relative, verdicts.samples_with_verdict([line])[0]),
+        verdict=_verdict_text(line, relative, verdicts.samples_with_verdict([line])[0]),
         gold="",
         feedback=str(first.get("feedback") or ""),
         failure=_failure(line),
@@ -86,13 +85,24 @@ def _failure(line: dict[str, Any]) -> str:
     return f"{samples - parsed} of {samples} samples without a verdict" if parsed < samples else ""
 
 
-def _verdict_text(value: Any, relative: bool, samples: int) -> str:
-    if value is None:
-        return verdicts.NO_VERDICT
+def _verdict_text(line: dict[str, Any], relative: bool, samples: int) -> str:
+    """The item's aggregate: a winner (with its mean margin, A positive), a score (the mean of the samples'
+    scores) or a label (their majority)."""
     if relative:
-        return str(value)
-    text = units.score(value)
-    return f"{text} (mean of {samples})" if samples > 1 else text
+        winner = line.get("winner")
+        if winner is None:
+            return verdicts.NO_VERDICT
+        margin = line.get("margin")
+        return (
+            f"{winner} (margin {units.score(margin)})" if margin is not None and winner != "tie" else winner
+        )
+    if line.get("score") is not None:
+        text = units.score(line["score"])
+        return f"{text} (mean of {samples})" if samples > 1 else text
+    if line.get("label") is not None:
+        label = str(line["label"])
+        return f"{label} (majority of {samples})" if samples > 1 else label
+    return verdicts.NO_VERDICT
 
 
 def _fields(item: Item) -> list[tuple[str, str]]:
