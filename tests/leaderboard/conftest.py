@@ -1,13 +1,11 @@
-"""Fixtures for leaderboard tests; helpers live in leaderboard_helpers.py (put on sys.path here)."""
+"""Fixtures for leaderboard tests; the synthetic models live in tests/support/leaderboard_rows.py (the report
+tests use them too)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(autouse=True)

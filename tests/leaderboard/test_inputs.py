@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from leaderboard_helpers import write_jsonl
 
 from judgeforge.errors import InputError, RubricError
 from judgeforge.leaderboard import load_responses
 from judgeforge.leaderboard.inputs import text_id
 from judgeforge.prompts.rubrics import load_rubric
+from support.leaderboard_rows import write_jsonl
 
 
 def test_one_file_with_alpaca_eval_columns(tmp_path: Path) -> None:

@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from leaderboard_helpers import quality_rows, write_jsonl
 
 from judgeforge.cli.main import main
 from judgeforge.judge import Judge
 from judgeforge.leaderboard import LeaderboardOptions, report_tables, run_leaderboard
 from judgeforge.leaderboard.inputs import text_id
 from judgeforge.runner import RunOptions
+from support.leaderboard_rows import quality_rows, write_jsonl
 
 LEVELS = {f"q{level}": level for level in (3, 1, 5, 2, 4)}  # listed out of order on purpose
 TRUE_ORDER = ["q5", "q4", "q3", "q2", "q1"]

@@ -8,12 +8,12 @@ import io
 from typing import Any
 
 import pytest
-from leaderboard_helpers import quality_rows, write_jsonl
 
 from judgeforge.judge import Judge
 from judgeforge.leaderboard import LeaderboardOptions, print_board, report_tables, run_leaderboard
 from judgeforge.leaderboard.tables import COVERAGE_FLAG, BoardTable, breakdown_tables, diagnostic_tables
 from judgeforge.runner import RunOptions
+from support.leaderboard_rows import quality_rows, write_jsonl
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""Synthetic models of known quality for leaderboard tests: responses whose word overlap with the reference
-answer (what the fake judge scores) is set by a quality level 1..5."""
+"""Synthetic models of known quality for the leaderboard and its report: responses whose word overlap with
+the reference answer (what the fake judge scores) is set by a quality level 1..5."""
 
 from __future__ import annotations
 
