@@ -74,6 +74,11 @@ def test_exact_match_and_pairwise_accuracy_hand_worked() -> None:
     gold = ["A", "A", "tie", "B", "tie"]
     assert pairwise_accuracy(predicted, gold, "count") == 2 / 5
     assert pairwise_accuracy(predicted, gold, "skip") == 1 / 3
+    assert pairwise_accuracy(predicted, gold, "without") == 1 / 3  # (A, A), (B, A), (None, B)
+    # a judge's tie against a gold winner: wrong when ties are counted or gold ties skipped, left out "without"
+    assert pairwise_accuracy(["tie", "A", "B"], ["A", "A", "A"], "skip") == 1 / 3
+    assert pairwise_accuracy(["tie", "A", "B"], ["A", "A", "A"], "without") == 1 / 2
+    assert pairwise_accuracy(["tie"], ["A"], "without") is None
     categories = ["x", "x", "y", "y", None]
     assert by_category(categories, lambda p, g: pairwise_accuracy(p, g), predicted, gold) == {
         "x": 0.5,

@@ -10,13 +10,17 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, get_args
 
 from judgeforge.errors import ConfigError
-from judgeforge.records import DirectItem, PairItem, Verdict
+from judgeforge.records import DirectItem, Mode, PairItem, Verdict
 from judgeforge.registry import Registry
+
+ItemT = TypeVar("ItemT", DirectItem, PairItem)
+MODES: tuple[Mode, ...] = get_args(Mode)
 
 
 class BenchJudge(ABC):
@@ -63,11 +67,18 @@ def lm_settings(judge: Any) -> dict[str, Any]:
 
 
 class LMJudge(BenchJudge):
-    """A language-model judge: the project's :class:`~judgeforge.judge.Judge` with per-call seeds."""
+    """A language-model judge: the project's :class:`~judgeforge.judge.Judge` with per-call seeds.
+
+    A template set without a template that shows a reference answer in a mode (Arena-Hard, Auto-J,
+    OffsetBias, PandaLM, Selene pairwise: their families judge without one) is given the benchmark's items
+    without their reference answers, as its family's own harness runs it, instead of refusing every item:
+    :meth:`describe` records it (``reference_answers``) and a warning says so once per mode.
+    """
 
     def __init__(self, judge: Any, label: str) -> None:
         self.judge = judge
         self.label = label
+        self._warned: set[str] = set()
 
     def _seeded(self, runs: int, seed: int) -> Any:
         # A shallow copy shares the backend (and its connections) but not the sampling settings.
@@ -77,12 +88,34 @@ class LMJudge(BenchJudge):
         return judge
 
     async def grade(self, items: Sequence[DirectItem], runs: int, seed: int) -> list[tuple[Verdict, ...]]:
-        judgments = await self._seeded(runs, seed).agrade_many(items)
+        judgments = await self._seeded(runs, seed).agrade_many(self._shown(items, "absolute"))
         return [judgment.verdicts for judgment in judgments]
 
     async def compare(self, items: Sequence[PairItem], runs: int, seed: int) -> list[tuple[Verdict, ...]]:
-        judgments = await self._seeded(runs, seed).acompare_many(items)
+        judgments = await self._seeded(runs, seed).acompare_many(self._shown(items, "relative"))
         return [judgment.verdicts for judgment in judgments]
+
+    def shows_reference(self, mode: Mode) -> bool:
+        """Whether the template set shows a reference answer in ``mode`` (a set without any template of the
+        mode counts as showing one: rendering then names what is missing)."""
+        templates = self.judge.renderer.template_set.templates
+        return mode in templates or not any(key.startswith(mode) for key in templates)
+
+    def _shown(self, items: Sequence[ItemT], mode: Mode) -> Sequence[ItemT]:
+        """The items as the template set can show them: without reference answers where it has no template
+        with one (see the class docstring)."""
+        if self.shows_reference(mode) or all(item.reference_answer is None for item in items):
+            return items
+        if mode not in self._warned:
+            self._warned.add(mode)
+            name = self.judge.renderer.template_set.name
+            warnings.warn(
+                f"judge {self.label}: template set '{name}' has no {mode} template with a reference answer, so "
+                "the benchmark's reference answers are left out (as its family judges)",
+                UserWarning,
+                stacklevel=3,
+            )
+        return [item.model_copy(update={"reference_answer": None}) for item in items]
 
     def describe(self) -> dict[str, Any]:
         renderer = self.judge.renderer
@@ -99,6 +132,10 @@ class LMJudge(BenchJudge):
             "sampling": self.judge.sampling.payload(),
             "logprobs": bool(self.judge.logprobs),
             "score_only": bool(self.judge.score_only),
+            "reference_answers": {
+                mode: "shown" if self.shows_reference(mode) else "left out (no template with one)"
+                for mode in MODES
+            },
         }
 
     def settings(self) -> dict[str, Any]:

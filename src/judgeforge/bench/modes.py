@@ -4,9 +4,11 @@
 - ``a2r`` (absolute-to-relative): score both responses of a pair; when the two scores tie, score both again
   with a new seed, up to ``tie_retries`` times. Unlike the original harness, ties are re-run whatever the
   gold label says, so the gold never steers the judge.
-- ``relative``: pairwise ranking, the majority winner of ``runs`` verdicts (an even split is a tie).
-- ``both``: pairwise ranking in both orders; the winner stands when both orders agree, and an order-dependent
-  verdict counts as a tie.
+- ``relative``: pairwise ranking, the majority of ``runs`` verdicts, where a judge's tie (MT-Bench ``[[C]]``,
+  Arena-Hard ``[[A=B]]``, Auto-J, PandaLM, JudgeLM's equal scores) is a vote of its own, as the judge's own
+  aggregation counts it; several leading verdicts (an even split) are a tie.
+- ``both``: pairwise ranking in both orders; the winner stands when both orders agree (a tie in both orders
+  is a tie), and an order-dependent verdict counts as a tie, as FastChat counts an inconsistent pair.
 
 A/B sides come from :func:`~judgeforge.bench.items.assign_sides` with the run's seed.
 """
@@ -14,7 +16,6 @@ A/B sides come from :func:`~judgeforge.bench.items.assign_sides` with the run's 
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from judgeforge.bench.items import DirectBenchItem, PairBenchItem, SidedPair, assign_sides, swap
 from judgeforge.bench.items import direct_items_of_pair as split_pair
 from judgeforge.bench.judges import BenchJudge
+from judgeforge.judge.aggregate import aggregate_winners
 from judgeforge.metrics import flip
 from judgeforge.records import Verdict
 from judgeforge.registry import Registry
@@ -42,8 +44,23 @@ modes: Registry[Mode] = Registry("bench mode")
 MODE_KINDS = {"direct": "direct", "a2r": "pair", "relative": "pair", "both": "pair"}
 
 
+_KINDS = (
+    "label",
+    "margin",
+    "scores",
+    "note",
+)  # the other kinds of verdict, in a row where a verdict has them
+
+
 def verdict_row(verdict: Verdict) -> Row:
-    return verdict.model_dump(include={"score", "winner", "feedback", "failure", "raw"})
+    """One verdict in a result row: score, winner, feedback, failure and raw output, plus a label, margin,
+    both responses' scores and a note where the verdict has them."""
+    row = verdict.model_dump(include={"score", "winner", "feedback", "failure", "raw"})
+    for name in _KINDS:
+        value = getattr(verdict, name)
+        if value is not None:
+            row[name] = list(value) if name == "scores" else value
+    return row
 
 
 def mean_score(verdicts: Sequence[Verdict]) -> float | None:
@@ -52,13 +69,13 @@ def mean_score(verdicts: Sequence[Verdict]) -> float | None:
 
 
 def majority_winner(verdicts: Sequence[Verdict]) -> str | None:
-    """A/B by majority, ``tie`` on an even split, None when no run gave a verdict."""
-    counts = Counter(v.winner for v in verdicts if v.winner is not None)
-    if not counts:
+    """The most frequent of ``A``, ``B`` and ``tie`` (a tie is a vote of its own, as in
+    :func:`judgeforge.judge.aggregate.aggregate_winners`); ``tie`` when several lead; None when no run gave a
+    verdict."""
+    if not any(v.winner is not None for v in verdicts):
         return None
-    if counts["A"] == counts["B"]:
-        return "tie"
-    return "A" if counts["A"] > counts["B"] else "B"
+    winner, _ = aggregate_winners(verdicts)
+    return winner or "tie"
 
 
 def _pair_row(sided: SidedPair) -> Row:

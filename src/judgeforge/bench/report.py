@@ -61,6 +61,8 @@ def _pair_rows() -> list[tuple[str, Cell]]:
     return [
         ("accuracy, ties counted (%)", lambda m: _percent(m.get("accuracy_ties_counted"))),
         ("accuracy, ties skipped (%)", lambda m: _percent(m.get("accuracy_ties_skipped"))),
+        ("accuracy without ties (%)", lambda m: _percent(m.get("accuracy_without_ties"))),
+        ("judge ties (items)", lambda m: str(m["judge_ties"]) if "judge_ties" in m else ""),
         (
             "swap consistency (%)",
             lambda m: _percent(m["swap_consistency"]) if "swap_consistency" in m else "",

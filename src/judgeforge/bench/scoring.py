@@ -71,15 +71,22 @@ def score_direct(rows: Sequence[Row], *, resamples: int = 1000, seed: int = 0) -
 
 
 def score_pairs(rows: Sequence[Row], mode: str) -> Metrics:
+    """Pairwise metrics. A tie (the judge's, or an order-dependent verdict in ``both`` mode) is a verdict of
+    its own, never half a win: ``accuracy_ties_counted`` (every pair; a tie is right only against a gold tie),
+    ``accuracy_ties_skipped`` (gold ties left out) and ``accuracy_without_ties`` (pairs where the judge or the
+    gold says tie left out, FastChat's MT-Bench agreement "without tie"); ``judge_ties`` and ``gold_ties``
+    count the ties on each side (see :func:`judgeforge.metrics.pairwise_accuracy`)."""
     predicted = [row["winner"] for row in rows]
     gold = [row["gold"] for row in rows]
     categories = [row.get("category") for row in rows]
     metrics: Metrics = {
         "items": len(rows),
         "gold_ties": sum(g == "tie" for g in gold),
+        "judge_ties": sum(p == "tie" for p in predicted),
         "no_verdict": sum(p is None for p in predicted),
         "accuracy_ties_counted": pairwise_accuracy(predicted, gold, "count"),
         "accuracy_ties_skipped": pairwise_accuracy(predicted, gold, "skip"),
+        "accuracy_without_ties": pairwise_accuracy(predicted, gold, "without"),
     }
     if any(category is not None for category in categories):
         metrics["by_category_ties_counted"] = by_category(
