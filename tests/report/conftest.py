@@ -1,5 +1,6 @@
 """Runs to report on, made here with the fake backend: a grading run, a grading run with parse failures,
-and a benchmark run with a judge that has verdicts for 20% of the items and one that has none."""
+a benchmark run with a judge that has verdicts for 20% of the items and one that has none, and a
+leaderboard run with every protocol."""
 
 from __future__ import annotations
 
@@ -108,3 +109,32 @@ def sparse_bench_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
             path.write_text("".join(json.dumps(r) + "\n" for r in _drop_verdicts(rows, keep)))
     assert main(["bench", "score", str(out), "--resamples", "20"]) == 0
     return out
+
+
+LEADERBOARD_MODELS = {"steady": 3, "weak": 1, "strong-model": 5, "good": 4}  # a long name: slanted labels
+
+
+@pytest.fixture(scope="session")
+def leaderboard_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four models of known quality on 10 instructions (two categories, two rubrics), ranked by the fake
+    judge with every protocol (baseline: ``steady``) through the library; the run's folder."""
+    from judgeforge.judge import Judge
+    from judgeforge.leaderboard import LeaderboardOptions, run_leaderboard
+    from judgeforge.runner import RunOptions
+    from support.leaderboard_rows import quality_rows, write_jsonl
+
+    rows = quality_rows(LEADERBOARD_MODELS, instructions=10)
+    for row in rows:
+        row["rubric"] = "helpfulness" if row["category"] == "even" else "honesty"
+    root = tmp_path_factory.mktemp("leaderboard")
+    source = write_jsonl(root / "responses.jsonl", rows)
+    options = LeaderboardOptions(
+        protocols=("direct", "baseline", "pairs"),
+        baseline="steady",
+        length_control=True,
+        resamples=100,
+        run=RunOptions(use_cache=False),
+    )
+    result = run_leaderboard([source], root / "board", Judge("fake", check_preset=False), options)
+    assert result.exit_code == 0
+    return root / "board"

@@ -1,6 +1,7 @@
 """The HTML report in headless Chromium (a real browser): no console errors, titled axes with ticks on every
-chart, search, an item's full view (prompt and raw output, long text opened by a click), coverage flags, and
-screenshots that are looked at (saved under test-artifacts/)."""
+chart, search, an item's full view (prompt and raw output, long text opened by a click), coverage flags, a
+leaderboard's interval bars and win-rate matrices, and screenshots that are looked at (saved under
+test-artifacts/)."""
 
 from __future__ import annotations
 
@@ -61,10 +62,14 @@ def check_charts(driver: Any) -> None:
         }
         assert axes.keys() == {"axis-title x", "axis-title y"} and all(axes.values()), title
         categories = len(svg.find_elements(By.CSS_SELECTOR, "rect.bar, text.missing"))
+        cells = svg.find_elements(By.CSS_SELECTOR, "rect.cell")
+        grid = {axis: {cell.get_attribute(axis) for cell in cells} for axis in ("x", "y")}
         for axis in ("x", "y"):
             ticks = [t.text for t in svg.find_elements(By.CSS_SELECTOR, f"text.tick.{axis}") if t.text]
             if axis == "x" and categories:  # a bar chart: one tick per bar (a single reason is one bar)
                 assert len(ticks) == categories, (title, ticks)
+            elif cells:  # a heatmap: one tick per column and per row (a baseline's matrix has one column)
+                assert len(ticks) == len(grid[axis]), (title, axis, ticks)
             else:
                 assert len(ticks) >= 2, (title, axis, ticks)
         text = svg.text
@@ -179,3 +184,63 @@ def test_bench_report_flags_low_coverage(chrome: Any, sparse_bench_run: Path, tm
     assert "⚠ 4 of 20 items" in flags_in_charts and "no verdicts" in flags_in_charts
     assert console_errors(chrome) == []
     screenshot(chrome, "bench")
+
+
+def _chart_titled(driver: Any, start: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart")
+    [found] = [c for c in charts if c.find_element(By.CSS_SELECTOR, "text.title").text.startswith(start)]
+    return found
+
+
+def test_leaderboard_report(chrome: Any, leaderboard_run: Path, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    board = json.loads((leaderboard_run / "leaderboard.json").read_text(encoding="utf-8"))
+    models = board["models"]
+    open_report(chrome, leaderboard_run, tmp_path / "leaderboard.html")
+    check_charts(chrome)
+    check_search(chrome)
+    rankings = {
+        "direct": ("direct: mean score", "low"),
+        "baseline": ("baseline: win rate against steady, with", "low"),
+        "pairs": ("pairs: Bradley-Terry rating", "elo_low"),
+    }
+    for protocol, (title, low) in rankings.items():
+        ranking = _chart_titled(chrome, title)
+        assert "95% intervals" in ranking.find_element(By.CSS_SELECTOR, "text.title").text
+        bars = ranking.find_elements(By.CSS_SELECTOR, "rect.bar")
+        assert len(bars) == sum(row.get(low) is not None for row in board[protocol]["ranking"])
+        assert len(bars) + len(ranking.find_elements(By.CSS_SELECTOR, "text.missing")) == len(models)
+        assert len(ranking.find_elements(By.CSS_SELECTOR, "circle.estimate")) == len(models)
+        assert all(bar.size["height"] >= 2 for bar in bars)
+        ticks = [t.text for t in ranking.find_elements(By.CSS_SELECTOR, "text.tick.x")]
+        assert ticks == [row["model"] for row in board[protocol]["ranking"]]
+    missing = _chart_titled(chrome, "baseline: win rate against").find_element(
+        By.CSS_SELECTOR, "text.missing"
+    )
+    assert missing.text == "baseline"
+    pairs = _chart_titled(chrome, "pairs: win rate of the row model")
+    cells = pairs.find_elements(By.CSS_SELECTOR, "rect.cell")
+    assert len(cells) == len(models) ** 2 and len(pairs.find_elements(By.CSS_SELECTOR, "rect.cell.none")) == 4
+    matrix = board["pairs"]["matrix"]
+    shown = [t.text for t in pairs.find_elements(By.CSS_SELECTOR, "text.value")]
+    assert shown == [units_share(v) for row in matrix["win_rate"] for v in row]
+    assert len(pairs.find_elements(By.CSS_SELECTOR, "rect.swatch")) == 6
+    legend = [t.text for t in pairs.find_elements(By.CSS_SELECTOR, "text.legend")]
+    assert legend[:3] == ["row's win rate", "100%", "75%"] and legend[-1] == "no verdicts"
+    slanted = pairs.find_elements(By.CSS_SELECTOR, "text.tick.x.slanted")
+    assert [t.text for t in slanted] == matrix["columns"]  # "strong-model" is too long to stand upright
+    against = _chart_titled(chrome, "baseline: win rate of each model against steady")
+    assert len(against.find_elements(By.CSS_SELECTOR, "rect.cell")) == len(models) - 1
+    headers = [h.text for h in chrome.find_elements(By.CSS_SELECTOR, "section h3")]
+    for title in ("direct: mean score by category", "direct: mean score by rubric", "diagnostics by model"):
+        assert title in headers
+    assert console_errors(chrome) == []
+    screenshot(chrome, "leaderboard")
+
+
+def units_share(value: float | None) -> str:
+    """A matrix cell as the page writes it."""
+    return "–" if value is None else f"{100 * value:.0f}%"

@@ -1,9 +1,10 @@
 """What a report shows, in one shape: facts, sections of charts and tables, and a searchable item table.
 
 Built by the loaders (:mod:`judgeforge.report.load`, :mod:`judgeforge.report.grading`,
-:mod:`judgeforge.report.bench`), drawn by html/png/markdown. Every text here is already a label a person
-reads: the loaders turn code names into words (:mod:`judgeforge.report.labels`) and numbers into text with
-their unit (:mod:`judgeforge.report.units`), once, so HTML and markdown cannot disagree.
+:mod:`judgeforge.report.bench`, :mod:`judgeforge.report.leaderboard`), drawn by html/png/markdown. Every
+text here is already a label a person reads: the loaders turn code names into words
+(:mod:`judgeforge.report.labels`) and numbers into text with their unit (:mod:`judgeforge.report.units`),
+once, so HTML and markdown cannot disagree.
 """
 
 from __future__ import annotations
@@ -65,7 +66,45 @@ class LineChart:
     empty: str = ""
 
 
-Chart = BarChart | Heatmap | LineChart
+Estimate = tuple[float | None, float | None, float | None]  # (value, low, high); None where there is none
+
+
+@dataclass
+class IntervalChart:
+    """A ranking: one estimate per label in the given order, its interval drawn as a bar from low to high
+    with a dot at the value. A label without an interval shows ``missing.get(label, "no interval")``, one
+    without a value "no value"; ``reference`` is a dashed line (value, what it is), e.g. the baseline's 50%."""
+
+    title: str
+    x_title: str
+    y_title: str
+    estimates: dict[str, Estimate]
+    percent: bool = False  # values are percentages (0..100)
+    digits: int = 2  # decimals of the value written by each dot
+    y_range: tuple[float, float] | None = None  # a known scale (1..5 scores); else fitted to the intervals
+    reference: tuple[float, str] | None = None
+    missing: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, str] = field(default_factory=dict)  # label -> flag shown under its tick
+    empty: str = ""  # shown across the plot when no label has a value
+
+
+@dataclass
+class MatrixChart:
+    """Shares (0..1) of each row label against each column label, ``values[row][column]`` (None: no value,
+    e.g. a model against itself), coloured on a diverging scale around 50% with ``legend`` naming the share;
+    ``counts[row][column]`` (how many verdicts a share is of) go in each cell's tooltip."""
+
+    title: str
+    x_title: str
+    y_title: str
+    rows: list[str]
+    columns: list[str]
+    values: list[list[float | None]]
+    counts: list[list[int]]
+    legend: str = "share"
+
+
+Chart = BarChart | Heatmap | LineChart | IntervalChart | MatrixChart
 
 
 @dataclass
@@ -117,7 +156,7 @@ class ItemRow:
 
 @dataclass
 class ReportData:
-    kind: str  # "grading" | "bench" | "sweep"
+    kind: str  # "grading" | "bench" | "sweep" | "leaderboard"
     title: str
     facts: dict[str, Cell]  # label -> value, shown as cards
     sections: list[Section]

@@ -1,4 +1,4 @@
-"""Loading what a report shows: grading runs, benchmark runs and merge sweeps, into one shape."""
+"""Loading what a report shows: grading runs, benchmark runs, leaderboards and merge sweeps, into one shape."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from judgeforge.report import labels, units
 from judgeforge.report.bench import bench_report
 from judgeforge.report.data import Cell, LineChart, ReportData, Section, Table
 from judgeforge.report.grading import grading_report
+from judgeforge.report.leaderboard import is_leaderboard, leaderboard_report
 
 
 def load_report_data(path: str | Path) -> ReportData:
     """Detect the kind of output at ``path`` and load it."""
     path = Path(path)
+    if is_leaderboard(path):
+        return leaderboard_report(path)
     if path.is_dir() and (path / "points.json").is_file():
         return _sweep(path)
     if path.is_dir() and (path / "summary.json").is_file() and (path / "results").is_dir():
@@ -27,8 +30,8 @@ def load_report_data(path: str | Path) -> ReportData:
         if len(runs) == 1:
             return grading_report(runs[0])
     raise InputError(
-        "not a grading output (.jsonl), a benchmark folder (summary.json + results/) or a sweep folder "
-        "(points.json)",
+        "not a grading output (.jsonl), a benchmark folder (summary.json + results/), a leaderboard folder "
+        "(leaderboard.json) or a sweep folder (points.json)",
         record=str(path),
     )
 

@@ -3,8 +3,21 @@ the HTML (both draw the same cells)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from judgeforge.report import units
-from judgeforge.report.data import BarChart, Cell, Chart, Heatmap, ReportData, Table
+from judgeforge.report.data import (
+    BarChart,
+    Cell,
+    Chart,
+    Heatmap,
+    IntervalChart,
+    LineChart,
+    MatrixChart,
+    ReportData,
+    Table,
+)
 
 
 def render_markdown(data: ReportData) -> str:
@@ -39,18 +52,62 @@ def _table(table: Table) -> list[str]:
 
 def _chart(chart: Chart) -> list[str]:
     head = f"- **{chart.title}** ({chart.y_title} by {chart.x_title}): "
-    if isinstance(chart, BarChart):
-        values = [
-            f"{label} {'no value' if v is None else units.chart_value(v, chart.percent)}"
-            + (f" ({chart.warnings[label]})" if label in chart.warnings else "")
-            for label, v in chart.values.items()
-        ]
-        return [head + ", ".join(values)]
-    if isinstance(chart, Heatmap):
-        rows = [f"{chart.levels[r]}: " + " ".join(str(v) for v in row) for r, row in enumerate(chart.matrix)]
-        return [head + "; ".join(rows)]
-    return [head + "; ".join(_series(name, points) for name, points in chart.series.items())]
+    return [head + _NUMBERS[type(chart)](chart)]
+
+
+def _bars(chart: BarChart) -> str:
+    return ", ".join(
+        f"{label} {'no value' if v is None else units.chart_value(v, chart.percent)}"
+        + (f" ({chart.warnings[label]})" if label in chart.warnings else "")
+        for label, v in chart.values.items()
+    )
+
+
+def _heatmap(chart: Heatmap) -> str:
+    return "; ".join(
+        f"{chart.levels[r]}: " + " ".join(str(v) for v in row) for r, row in enumerate(chart.matrix)
+    )
+
+
+def _lines(chart: LineChart) -> str:
+    return "; ".join(_series(name, points) for name, points in chart.series.items())
 
 
 def _series(name: str, points: list[tuple[float, float]]) -> str:
     return f"{name}: " + ", ".join(f"({x:g}, {y:.2f})" for x, y in points)
+
+
+def _intervals(chart: IntervalChart) -> str:
+    def shown(value: float) -> str:
+        return f"{value:.1f}%" if chart.percent else f"{value:.{chart.digits}f}"
+
+    entries = []
+    for label, (value, low, high) in chart.estimates.items():
+        if value is None:
+            text = "no value"
+        elif low is None or high is None:
+            text = f"{shown(value)} ({chart.missing.get(label, 'no interval')})"
+        else:
+            text = f"{shown(value)} [{shown(low)}, {shown(high)}]"
+        entries.append(f"{label} {text}" + (f" ({chart.warnings[label]})" if label in chart.warnings else ""))
+    return ", ".join(entries)
+
+
+def _matrix(chart: MatrixChart) -> str:
+    rows = []
+    for r, row in enumerate(chart.rows):
+        cells = [
+            f"vs {column} " + (units.NONE if value is None else f"{100 * value:.1f}% ({chart.counts[r][c]})")
+            for c, (column, value) in enumerate(zip(chart.columns, chart.values[r], strict=True))
+        ]
+        rows.append(f"{row}: " + ", ".join(cells))
+    return f"{chart.legend} (verdicts); " + "; ".join(rows)
+
+
+_NUMBERS: dict[type, Callable[[Any], str]] = {
+    BarChart: _bars,
+    Heatmap: _heatmap,
+    LineChart: _lines,
+    IntervalChart: _intervals,
+    MatrixChart: _matrix,
+}

@@ -4,12 +4,14 @@ titles and units as the HTML."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from judgeforge.lazy import require
 from judgeforge.report import units
-from judgeforge.report.data import BarChart, Chart, Heatmap, LineChart, ReportData
+from judgeforge.report.data import BarChart, Heatmap, IntervalChart, LineChart, MatrixChart, ReportData
+from judgeforge.report.svg_board import EMPTY_CELL, colour
 
 BLUE, FLAG = "#3b6ea8", "#b35c00"
 
@@ -24,8 +26,9 @@ def write_pngs(data: ReportData, folder: str | Path) -> list[Path]:
     written: list[Path] = []
     for section in data.sections:
         for chart in section.charts:
-            fig, ax = plt.subplots(figsize=(5, 4) if isinstance(chart, Heatmap) else (5.5, 3.4))
-            _draw(ax, chart)
+            square = isinstance(chart, (Heatmap, MatrixChart))
+            fig, ax = plt.subplots(figsize=(5, 4) if square else (5.5, 3.4))
+            _DRAWERS[type(chart)](ax, chart)
             ax.set_title(chart.title, fontsize=9)
             ax.set_xlabel(chart.x_title, fontsize=8)
             ax.set_ylabel(chart.y_title, fontsize=8)
@@ -34,15 +37,6 @@ def write_pngs(data: ReportData, folder: str | Path) -> list[Path]:
             plt.close(fig)
             written.append(path)
     return written
-
-
-def _draw(ax: Any, chart: Chart) -> None:
-    if isinstance(chart, BarChart):
-        _bars(ax, chart)
-    elif isinstance(chart, Heatmap):
-        _heatmap(ax, chart)
-    else:
-        _lines(ax, chart)
 
 
 def _bars(ax: Any, chart: BarChart) -> None:
@@ -90,6 +84,58 @@ def _lines(ax: Any, chart: LineChart) -> None:
     ax.grid(alpha=0.3)
     if len(chart.series) > 1 or chart.diagonal:
         ax.legend(fontsize=7)
+
+
+def _intervals(ax: Any, chart: IntervalChart) -> None:
+    labels = list(chart.estimates)
+    for x, (value, low, high) in enumerate(chart.estimates.values()):
+        if value is None:
+            continue
+        if low is not None and high is not None:
+            ax.errorbar([x], [value], yerr=[[value - low], [high - value]], fmt="o", color=BLUE, capsize=4)
+        else:
+            ax.plot([x], [value], "o", color=BLUE)
+        shown = f"{value:.1f}%" if chart.percent else f"{value:.{chart.digits}f}"
+        ax.annotate(shown, (x, high if high is not None else value), textcoords="offset points",
+                    xytext=(0, 5), ha="center", fontsize=7)  # fmt: skip
+    if chart.reference is not None:
+        ax.axhline(
+            chart.reference[0], color="#8a8f99", linestyle="--", linewidth=0.8, label=chart.reference[1]
+        )
+        ax.legend(fontsize=7)
+    ticks = [label + (f"\n{chart.warnings[label]}" if label in chart.warnings else "") for label in labels]
+    ax.set_xticks(range(len(labels)), ticks, fontsize=7)
+    ax.set_xlim(-0.5, len(labels) - 0.5)
+    if chart.percent:
+        ax.set_ylim(0, 105)
+    elif chart.y_range:
+        ax.set_ylim(*chart.y_range)
+    ax.grid(alpha=0.3, axis="y")
+
+
+def _matrix(ax: Any, chart: MatrixChart) -> None:
+    colors = require("matplotlib.colors", "report")
+    scale = colors.LinearSegmentedColormap.from_list("share", [colour(0.0), colour(0.5), colour(1.0)])
+    scale = scale.with_extremes(bad=EMPTY_CELL)
+    values = [[float("nan") if v is None else v for v in row] for row in chart.values]
+    image = ax.imshow(values, cmap=scale, vmin=0.0, vmax=1.0)
+    ax.set_xticks(range(len(chart.columns)), chart.columns, rotation=35, ha="right", fontsize=7)
+    ax.set_yticks(range(len(chart.rows)), chart.rows, fontsize=7)
+    for r, row in enumerate(chart.values):
+        for c, value in enumerate(row):
+            text = units.NONE if value is None else f"{100 * value:.0f}%"
+            dark = value is not None and abs(value - 0.5) > 0.3
+            ax.text(c, r, text, ha="center", va="center", fontsize=8, color="white" if dark else "black")
+    ax.figure.colorbar(image, ax=ax, label=chart.legend, format=lambda v, _: f"{100 * v:.0f}%")
+
+
+_DRAWERS: dict[type, Callable[[Any, Any], None]] = {
+    BarChart: _bars,
+    Heatmap: _heatmap,
+    LineChart: _lines,
+    IntervalChart: _intervals,
+    MatrixChart: _matrix,
+}
 
 
 def _slug(text: str) -> str:

@@ -2,14 +2,18 @@
 
 Every chart has a title, both axis titles and ticks on both axes (round numbers, with grid lines); bars
 carry their value, a missing value is written where its bar would be, and flags stand under their bar.
+The leaderboard's ranking and win-rate matrix are drawn in :mod:`judgeforge.report.svg_board`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
+from typing import Any
 
 from judgeforge.report import units
-from judgeforge.report.data import BarChart, Chart, Heatmap, LineChart
+from judgeforge.report.data import BarChart, Chart, Heatmap, IntervalChart, LineChart, MatrixChart
+from judgeforge.report.svg_board import interval_chart, matrix_chart
 from judgeforge.report.svg_frame import (
     BOTTOM,
     LEFT,
@@ -25,11 +29,8 @@ from judgeforge.report.svg_frame import (
 
 
 def chart(spec: Chart) -> str:
-    if isinstance(spec, BarChart):
-        return bar_chart(spec)
-    if isinstance(spec, Heatmap):
-        return heatmap(spec)
-    return line_chart(spec)
+    """The SVG of ``spec``, drawn by the function registered for its kind (:data:`DRAWERS`)."""
+    return DRAWERS[type(spec)](spec)
 
 
 def bar_chart(spec: BarChart) -> str:
@@ -179,3 +180,12 @@ def _legend(names: list[str], diagonal: bool, points: list[tuple[float, float]],
             f'<text x="{x + 22:.0f}" y="{y}" class="legend">{escape(fit(name, 34))}</text>'
         )
     return "".join(parts)
+
+
+DRAWERS: dict[type, Callable[[Any], str]] = {
+    BarChart: bar_chart,
+    Heatmap: heatmap,
+    LineChart: line_chart,
+    IntervalChart: interval_chart,
+    MatrixChart: matrix_chart,
+}

@@ -39,10 +39,12 @@ class Plot:
         y_title_x: float = 14,
         width: int = WIDTH,
         x_title_at: float | None = None,  # the x axis title's centre (default: the plot area's)
+        y_title_at: float | None = None,  # the y axis title's centre (default: the plot area's)
     ) -> None:
         self.height, self.width = height, width
         self.y_ticks = y_ticks
         x_title_at = LEFT + (width - LEFT - RIGHT) / 2 if x_title_at is None else x_title_at
+        y_title_at = TOP + (height - TOP - BOTTOM) / 2 if y_title_at is None else y_title_at
         self.parts = [
             f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">'
@@ -50,7 +52,7 @@ class Plot:
             f'<text x="{width / 2}" y="18" class="title">{escape(fit(title, 66 * width // WIDTH))}</text>'
             f'<text x="{x_title_at:.0f}" y="{height - 8}" class="axis-title x">'
             f"{escape(x_title)}</text>"
-            f'<text transform="translate({y_title_x:.0f},{TOP + (height - TOP - BOTTOM) / 2:.0f}) rotate(-90)" '
+            f'<text transform="translate({y_title_x:.0f},{y_title_at:.0f}) rotate(-90)" '
             f'class="axis-title y">{escape(y_title)}</text>'
         ]
         for tick in y_ticks:
