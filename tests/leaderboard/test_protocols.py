@@ -133,11 +133,11 @@ def test_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     strong = write_jsonl(tmp_path / "outputs.jsonl", [r for r in rows if r["model"] == "strong"])
     out = tmp_path / "board"
     args = [str(weak), f"strong={strong}", "-o", str(out), "--rubric", "helpfulness", "--backend", "fake"]
-    assert (
-        main(["leaderboard", *args, "--protocol", "direct", "--protocol", "pairs", "--resamples", "50"]) == 0
-    )
+    protocols = ["--protocol", "direct", "--protocol", "pairs", "--resamples", "50", "--report"]
+    assert main(["leaderboard", *args, *protocols]) == 0
     printed = capsys.readouterr()
     assert "pairs: Bradley-Terry ratings" in printed.out and "leaderboard.json" in printed.err
+    assert "Ranking: pairs" in (out / "report.html").read_text(encoding="utf-8")
     board = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))
     assert board["models"] == ["weak", "strong"] and _order(board["pairs"]) == ["strong", "weak"]
     assert main(["leaderboard", *args, "--protocol", "baseline"]) == 2

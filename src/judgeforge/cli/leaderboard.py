@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from judgeforge.cli._interrupts import RESUMABLE
-from judgeforge.cli.common import add_backend_options, add_prompt_options, add_run_options
+from judgeforge.cli.common import (
+    add_backend_options,
+    add_prompt_options,
+    add_report_option,
+    add_run_options,
+)
 
 if TYPE_CHECKING:
     from judgeforge.leaderboard import LeaderboardOptions
@@ -72,10 +78,11 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     add_run_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    add_report_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from judgeforge.cli.common import judge_options, required_backend
+    from judgeforge.cli.common import judge_options, required_backend, write_report_if_asked
     from judgeforge.judge import Judge
     from judgeforge.leaderboard import print_board, run_leaderboard
 
@@ -92,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_board(result.board)
         print(f"wrote {result.path}", file=sys.stderr)
+    write_report_if_asked(args, args.output, Path(args.output) / "report.html")
     if result.failed_rows:
         print(
             f"{result.failed_rows} rows have no verdict: see the protocol folders in {args.output}",

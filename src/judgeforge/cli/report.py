@@ -1,4 +1,5 @@
-"""``judgeforge report``: one self-contained HTML report of a grading run, benchmark run or merge sweep."""
+"""``judgeforge report``: one self-contained HTML report of a grading run, benchmark run, leaderboard or merge
+sweep."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("report", help="write an HTML report (plus optional PNGs and markdown)")
     parser.add_argument(
-        "source", help="grading output .jsonl, a bench output folder, or a merge-sweep folder"
+        "source",
+        help="grading output .jsonl, a bench output folder, a leaderboard folder, or a merge-sweep folder",
     )
     parser.add_argument(
         "-o",

@@ -16,7 +16,7 @@ def build_report(
     png_dir: str | Path | None = None,
     markdown: str | Path | None = None,
 ) -> Path:
-    """Write the report of ``source`` (a grading output, bench folder or sweep folder) to ``out_html``."""
+    """Write the report of ``source`` (a grading output, bench, leaderboard or sweep folder) to ``out_html``."""
     data = load_report_data(source)
     out = Path(out_html)
     out.parent.mkdir(parents=True, exist_ok=True)
