@@ -122,6 +122,21 @@ def test_flagged_coverage_and_a_board_without_a_matrix(leaderboard_run: Path, tm
     assert _charts(_section(data, "Ranking: baseline"))[1] is not None
 
 
+def test_pairs_without_ratings_say_why(leaderboard_run: Path, tmp_path: Path) -> None:
+    run = _copy(leaderboard_run, tmp_path)
+    board = _board(run)
+    board["pairs"]["fit"] = "no maximum likelihood ratings: some models never lost"
+    for row in board["pairs"]["ranking"]:
+        row.update(rating=None, low=None, high=None, elo=None, elo_low=None, elo_high=None)
+    (run / "leaderboard.json").write_text(json.dumps(board), encoding="utf-8")
+    pairs = _section(load_report_data(run), "Ranking: pairs")
+    ranking, _ = _charts(pairs)
+    assert set(ranking.estimates.values()) == {(None, None, None)}
+    assert board["pairs"]["fit"] in [note.text for note in pairs.notes]
+    html = render_html(load_report_data(run))
+    assert html.count(">no value</text>") == len(board["models"]) and "no values (see the note above)" in html
+
+
 def test_html_markdown_and_pngs(leaderboard_run: Path, tmp_path: Path) -> None:
     board = _board(leaderboard_run)
     data = load_report_data(leaderboard_run)

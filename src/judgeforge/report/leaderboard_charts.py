@@ -86,7 +86,7 @@ def ranking_chart(board: dict[str, Any], protocol: str) -> IntervalChart:
         reference=None if scale.reference is None else scale.reference(section),
         missing=missing,
         warnings=coverage_flags(section),
-        empty=section.get("fit", "no values") if protocol == "pairs" else "no values",
+        empty="no values (see the note above)",  # e.g. pairs whose ratings have no maximum likelihood
     )
 
 
