@@ -11,8 +11,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 
-from rapidfuzz.distance import Levenshtein
-
 from judgeforge.errors import InputError
 
 # The prefix of the published collections' original columns. Spelled here, in the bottom layer, so that
@@ -25,6 +23,8 @@ MIN_FUZZY_LENGTH = 6
 
 def near_miss(column: str, known: Iterable[str]) -> str | None:
     """The known column that ``column`` most likely meant, or None when it is not close to any."""
+    from rapidfuzz.distance import Levenshtein  # only when a run meets an unknown column
+
     folded = column.lower()
     candidates = []
     for name in known:
@@ -49,22 +49,23 @@ class ColumnCheck:
         self.known = frozenset(known)
         self.strict = strict
         self.where = where
-        self._seen: set[str] = set()
+        self._accepted = set(self.known)  # known columns and unknown ones already reported
         self.warned: dict[str, str] = {}  # column -> the known column it is close to
 
     def check(self, columns: Iterable[str]) -> None:
         """Raises InputError naming the column when ``strict`` and it is unknown."""
+        if self._accepted.issuperset(columns):  # the common case: one C-level pass over the row's keys
+            return
         for column in columns:
-            if column in self._seen or column in self.known:
-                continue
-            self._first_sight(column)
+            if column not in self._accepted:
+                self._first_sight(column)
 
     def _first_sight(self, column: str) -> None:
         meant = near_miss(column, self.known)
         if self.strict:
             hint = f" (did you mean '{meant}'?)" if meant else ""
             raise InputError(f"unknown column{hint}; known: {', '.join(sorted(self.known))}", field=column)
-        self._seen.add(column)
+        self._accepted.add(column)
         if meant is not None:
             self.warned[column] = meant
             warnings.warn(

@@ -22,6 +22,7 @@ import re
 import string
 import zlib
 from collections.abc import Sequence
+from functools import cache
 from typing import ClassVar
 
 from pydantic import Field
@@ -181,6 +182,7 @@ def _absolute_output(user: str, rng: _Draws) -> str:
     return f"{feedback} [RESULT] {score}"
 
 
+@cache  # one lookup per template set name (built-in sets do not change)
 def _other_family(name: str) -> TemplateSet | None:
     """The built-in set of another judge family named ``name`` (None for Prometheus wordings)."""
     template_set = builtin_template_sets().get(name)

@@ -65,7 +65,7 @@ class ReliableBackend:
             waits: list[float] = []
             for index, outcome in zip(pending, fresh):
                 if type(outcome) is Completion or not isinstance(outcome, GenerationFailure):
-                    outcomes[index] = _checked(outcome)
+                    outcomes[index] = outcome if type(outcome) is Completion else _checked(outcome)
                     continue
                 failure = outcome
                 if failure.kind == "configuration":

@@ -11,8 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from judgeforge.records import Mode, Verdict, Winner
 from judgeforge.registry import Registry
@@ -82,24 +81,26 @@ def _signed(verdict: Verdict) -> int:
     return margin if verdict.winner == "A" else -margin if verdict.winner == "B" else 0
 
 
-@dataclass(frozen=True)
-class Aggregate:
-    """What a Judgment holds of its verdicts."""
+class Aggregate(NamedTuple):
+    """What a Judgment holds of its verdicts (a named tuple: built once per graded item). ``extra``: None for
+    nothing beyond the aggregate, else a fresh dict (``margin``, ``scores`` of pairwise families)."""
 
     score: float | None = None
     winner: Winner | None = None
     label: str | None = None
     agreement: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] | None = None
 
 
 def aggregate(verdicts: Sequence[Verdict], mode: Mode, method: str) -> Aggregate:
     """The aggregate of one item's verdicts: a score or a label (direct assessment), a winner (pairwise)."""
     if mode == "absolute":
+        if len(verdicts) == 1 and verdicts[0].score is not None:  # the common case
+            return Aggregate(float(verdicts[0].score), None, None, 1.0)
         score, agreement = aggregate_scores(verdicts, method)
         if score is None and any(v.label is not None for v in verdicts):
             label, agreement = aggregate_labels(verdicts)
             return Aggregate(label=label, agreement=agreement)
         return Aggregate(score=score, agreement=agreement)
     winner, agreement = aggregate_winners(verdicts)
-    return Aggregate(winner=winner, agreement=agreement, extra=preference_extras(verdicts))
+    return Aggregate(winner=winner, agreement=agreement, extra=preference_extras(verdicts) or None)

@@ -7,7 +7,7 @@ import inspect
 import warnings
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from judgeforge.backends import Backend, BackendOptions, create_backend
 from judgeforge.backends.middleware import ReliableBackend
@@ -320,7 +320,7 @@ class Judge:
         if type(result) is GenerationFailure:
             failure = f"backend error: {result.message}"
             return Verdict(failure=failure, attempts=attempt + 1), Usage()
-        completion = cast(Completion, result)  # the middleware checked it is one
+        completion: Completion = result  # type: ignore[assignment]  # the middleware checked it is one
         mode = prompt.mode
         verdict = self.parse(completion.text, mode, prompt.scale)
         if attempt:  # parsers report attempts=1; only regenerations need a copy
@@ -332,11 +332,14 @@ class Judge:
     def _judgment(
         self, item_id: str | None, mode: Mode, verdicts: tuple[Verdict, ...], usage: Usage
     ) -> Judgment:
-        failure = None
-        if all(not v.ok for v in verdicts):
-            failure = verdicts[-1].failure
+        if len(verdicts) == 1:  # the common case, without a generator
+            failure = verdicts[0].failure
+        else:
+            failure = verdicts[-1].failure if all(not v.ok for v in verdicts) else None
         result = aggregate(verdicts, mode, self.aggregate)
-        extra = {"protocol": self._protocol, **result.extra} if self._protocol else result.extra
+        extra = result.extra or {}
+        if self._protocol:
+            extra = {"protocol": self._protocol, **extra}
         # trusted(): every field was built above from typed parts (verdicts are already records).
         return Judgment.trusted(
             item_id=item_id,

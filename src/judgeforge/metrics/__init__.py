@@ -3,6 +3,9 @@ Krippendorff's alpha (streaming). Used by the runner's summary, the benchmarks a
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from judgeforge.metrics.agreement import by_category, exact_match, pairwise_accuracy
 from judgeforge.metrics.consistency import (
     direct_pairwise_agreement,
@@ -10,15 +13,30 @@ from judgeforge.metrics.consistency import (
     swap_consistency,
     transitivity,
 )
-from judgeforge.metrics.correlation import (
-    CORRELATIONS,
-    bootstrap_ci,
-    kendall_tau,
-    pearson,
-    rankdata,
-    spearman,
-)
 from judgeforge.metrics.krippendorff import CoincidenceAccumulator, Level, krippendorff_alpha
+
+if TYPE_CHECKING:
+    from judgeforge.metrics.correlation import (
+        CORRELATIONS,
+        bootstrap_ci,
+        kendall_tau,
+        pearson,
+        rankdata,
+        spearman,
+    )
+
+# The correlations need numpy: exported lazily, so the runner's summary (Krippendorff's alpha) does not load
+# numpy (and start its BLAS threads) in every grading process.
+_LAZY = dict.fromkeys(
+    ("CORRELATIONS", "bootstrap_ci", "kendall_tau", "pearson", "rankdata", "spearman"),
+    "judgeforge.metrics.correlation",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'judgeforge.metrics' has no attribute {name!r}")
 
 __all__ = [
     "CORRELATIONS",

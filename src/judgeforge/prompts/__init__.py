@@ -46,15 +46,15 @@ class PromptRenderer:
         self._system_messages: dict[str, Message] = {}
 
     def direct(self, item: DirectItem) -> Prompt:
-        system, user = self.template_set.render_direct(item, self._rubric_text(item.rubric, "absolute"))
-        key = self.template_set.template_key("absolute", item.reference_answer is not None)
+        plan = self.template_set.plan("absolute", item.reference_answer is not None)
+        system, user = self.template_set.render_direct(item, self._rubric_text(item.rubric, "absolute"), plan)
         scale = None if item.rubric.scale is None else item.rubric.scale_values()
-        return self._prompt("absolute", system, user, self.template_set.prefill(key), scale)
+        return self._prompt("absolute", system, user, plan.prefill, scale)
 
     def pair(self, item: PairItem) -> Prompt:
-        system, user = self.template_set.render_pair(item, self._rubric_text(item.rubric, "relative"))
-        key = self.template_set.template_key("relative", item.reference_answer is not None)
-        return self._prompt("relative", system, user, self.template_set.prefill(key))
+        plan = self.template_set.plan("relative", item.reference_answer is not None)
+        system, user = self.template_set.render_pair(item, self._rubric_text(item.rubric, "relative"), plan)
+        return self._prompt("relative", system, user, plan.prefill)
 
     def _rubric_text(self, rubric: Rubric, mode: Mode) -> str:
         last_rubric, last_mode, text = self._last_rubric

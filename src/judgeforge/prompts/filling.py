@@ -72,14 +72,26 @@ def fill(template: str, values: Mapping[str, str]) -> str:
 
     KeyError names a placeholder without a value; values are inserted as they are and never re-scanned.
     """
-    literals, names = split_template(template)
-    parts = [literals[0]]
-    for (name, filter_name), literal in zip(names, literals[1:], strict=True):
-        value = values[name]
-        if filter_name is not None:
-            value = value_filters.get(filter_name)(value)
-        parts += (value, literal)
+    first, pieces, filtered = _fill_plan(template)
+    if filtered:
+        values = {**values, **{field: value_filters.get(f)(values[name]) for field, name, f in filtered}}
+    parts = [first]
+    for field, literal in pieces:  # append, not +=: no tuple per placeholder (this runs once per prompt)
+        parts.append(values[field])
+        parts.append(literal)
     return "".join(parts)
+
+
+@cache
+def _fill_plan(
+    template: str,
+) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...]]:
+    """(first literal, (field, literal after it) pairs, (field, placeholder, filter) triples): a placeholder
+    that passes through a filter reads the field ``name|filter``, filled from its filtered value."""
+    literals, names = split_template(template)
+    fields = [name if f is None else f"{name}|{f}" for name, f in names]
+    filtered = dict.fromkeys((field, name, f) for field, (name, f) in zip(fields, names) if f is not None)
+    return literals[0], tuple(zip(fields, literals[1:], strict=True)), tuple(filtered)
 
 
 def slot_name(value: str) -> str:

@@ -65,6 +65,19 @@ class Binding:
 
 
 @dataclass(frozen=True)
+class RenderPlan:
+    """What rendering one template key of a set needs, worked out once (:meth:`TemplateSet.plan`):
+    ``rubric_slots`` are the rubric slots its text (or binding) uses; ``standard_scale``: the set shows the
+    1-5 scale, so a rubric without its own scale needs no scale check."""
+
+    key: str
+    system: str
+    prefill: str
+    rubric_slots: frozenset[str]
+    standard_scale: bool
+
+
+@dataclass(frozen=True)
 class TemplateSet:
     """One exact prompt wording (all its templates), its system prompts and its parser.
 
@@ -88,6 +101,27 @@ class TemplateSet:
     winners: Mapping[str, str] = field(default_factory=dict)
     chat_format: str | None = None
     source: str = ""
+    # Render plans by (mode, has reference), worked out on first use (a cache, not part of the set's value).
+    _plans: dict[tuple[Mode, bool], RenderPlan] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def plan(self, mode: Mode, has_reference: bool) -> RenderPlan:
+        """What rendering an item of ``mode`` needs (template key, system prompt, prefill, rubric slots), worked
+        out once per set, mode and reference; TemplateError as :meth:`template_key` raises it."""
+        plan = self._plans.get((mode, has_reference))
+        if plan is None:
+            key = self.template_key(mode, has_reference)
+            binding = self.bindings.get(key)
+            plan = RenderPlan(
+                key=key,
+                system=self.system_prompt(key),
+                prefill=binding.prefill if binding is not None else "",
+                rubric_slots=_needed_slots(self, key),
+                standard_scale=self.scale == _STANDARD,
+            )
+            self._plans[(mode, has_reference)] = plan
+        return plan
 
     def template_key(self, mode: Mode, has_reference: bool) -> str:
         key = mode if has_reference else f"{mode}_wo_ref"
@@ -107,6 +141,8 @@ class TemplateSet:
         return own if own is not None else self.system_prompts.get(key.removesuffix("_wo_ref"), "")
 
     def prefill(self, key: str) -> str:
+        """Text appended after the chat-formatted input of ``key`` (the start of the model's answer; "" for
+        none)."""
         binding = self.bindings.get(key)
         return binding.prefill if binding is not None else ""
 
@@ -131,33 +167,40 @@ class TemplateSet:
             return fill(self.texts[spec.text], {name: fill(t, values) for name, t in spec.fields.items()})
         return fill(spec, values)
 
-    def render_direct(self, item: DirectItem, rubric_text: str | None = None) -> tuple[str, str]:
+    def render_direct(
+        self, item: DirectItem, rubric_text: str | None = None, plan: RenderPlan | None = None
+    ) -> tuple[str, str]:
         """(system prompt, user prompt) for a direct-assessment item; TemplateError when the wording cannot show
         the rubric's scale or the item's reference answer (or its absence).
 
-        ``rubric_text``, when given, is ``item.rubric.render_absolute()`` already computed by the caller.
+        ``rubric_text``, when given, is ``item.rubric.render_absolute()`` already computed by the caller;
+        ``plan``, when given, is ``self.plan("absolute", item.reference_answer is not None)``.
         """
-        key = self.template_key("absolute", item.reference_answer is not None)
-        self.check_scale(item.rubric)
+        plan = plan or self.plan("absolute", item.reference_answer is not None)
+        if item.rubric.scale is not None or not plan.standard_scale:
+            self.check_scale(item.rubric)
         values = {
             "instruction": item.instruction,
             "response": item.response,
             "reference_answer": item.reference_answer or "",
         }
-        self._add_rubric_slots(values, key, item.rubric, rubric_text, "absolute")
-        return self.system_prompt(key), self.fill(key, values)
+        self._add_rubric_slots(values, plan, item.rubric, rubric_text, "absolute")
+        return plan.system, self.fill(plan.key, values)
 
-    def render_pair(self, item: PairItem, rubric_text: str | None = None) -> tuple[str, str]:
-        """(system prompt, user prompt) for a pairwise item (``rubric_text`` as in :meth:`render_direct`)."""
-        key = self.template_key("relative", item.reference_answer is not None)
+    def render_pair(
+        self, item: PairItem, rubric_text: str | None = None, plan: RenderPlan | None = None
+    ) -> tuple[str, str]:
+        """(system prompt, user prompt) for a pairwise item (``rubric_text`` and ``plan`` as in
+        :meth:`render_direct`)."""
+        plan = plan or self.plan("relative", item.reference_answer is not None)
         values = {
             "instruction": item.instruction,
             "response_a": item.response_a,
             "response_b": item.response_b,
             "reference_answer": item.reference_answer or "",
         }
-        self._add_rubric_slots(values, key, item.rubric, rubric_text, "relative")
-        return self.system_prompt(key), self.fill(key, values)
+        self._add_rubric_slots(values, plan, item.rubric, rubric_text, "relative")
+        return plan.system, self.fill(plan.key, values)
 
     def render_source(self, name: str, fields: Mapping[str, str]) -> str:
         """One of the set's texts filled with the family's own fields, as its source code fills it."""
@@ -197,9 +240,9 @@ class TemplateSet:
         return mode == "absolute" and self.scale.shows_levels
 
     def _add_rubric_slots(
-        self, values: dict[str, str], key: str, rubric: Rubric, rubric_text: str | None, mode: Mode
+        self, values: dict[str, str], plan: RenderPlan, rubric: Rubric, rubric_text: str | None, mode: Mode
     ) -> None:
-        needed = _needed_slots(self, key)
+        needed = plan.rubric_slots
         if "rubric" in needed:
             if rubric_text is None:
                 rubric_text = rubric.render_absolute() if mode == "absolute" else rubric.render_relative()

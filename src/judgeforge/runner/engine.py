@@ -117,9 +117,8 @@ class Engine:
             if raw.error is not None:
                 raise raw.error
             row = self.checker.check(raw.row, raw.index)
-            if row.key in self._seen:
+            if not self._seen.add(row.key):
                 raise InputError(f"duplicate id {row.id!r}", field="id")
-            self._seen[row.key] = 0
             if self._resuming and self.done.finished(row.key):
                 self.counters.skipped += 1
                 return

@@ -45,6 +45,16 @@ class IdIndex:
                 return stored
         return default
 
+    def add(self, key: str, value: int = 0) -> bool:
+        """Insert ``key`` unless present: True when it was new (one call for the duplicate check)."""
+        recent = self.recent
+        if key in recent or (self._db is not None and self._lookup(key) is not None):
+            return False
+        recent[key] = value
+        if len(recent) >= self.memory_limit:
+            self._flush()
+        return True
+
     def __setitem__(self, key: str, value: int) -> None:
         if self._db is not None and key not in self.recent and self._lookup(key) is not None:
             self._db.execute("UPDATE ids SET value = ? WHERE key = ?", (value, key))

@@ -13,7 +13,6 @@ from typing import Any
 from judgeforge.records import Judgment, Verdict, Winner
 from judgeforge.runner.options import OrderPolicy
 
-_VERDICT_KINDS = ("label", "margin", "scores", "note")
 _PAIR_EXTRAS = ("margin", "scores")
 
 
@@ -23,10 +22,14 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
         data["score"] = verdict.score
     if verdict.winner is not None:
         data["winner"] = verdict.winner
-    for name in _VERDICT_KINDS:  # the other kinds of verdict (labels, margins, two scores) and notes
-        value = getattr(verdict, name)
-        if value is not None:
-            data[name] = list(value) if name == "scores" else value
+    if verdict.label is not None:  # the other kinds of verdict (labels, margins, two scores) and notes
+        data["label"] = verdict.label
+    if verdict.margin is not None:
+        data["margin"] = verdict.margin
+    if verdict.scores is not None:
+        data["scores"] = list(verdict.scores)
+    if verdict.note is not None:
+        data["note"] = verdict.note
     data["feedback"] = verdict.feedback
     if verdict.failure is not None:
         data["failure"] = verdict.failure

@@ -72,7 +72,12 @@ class SummaryAccumulator:
                 self.logprobs_missing[verdict["logprobs_missing"]] += 1
         else:
             self._add_samples(verdicts, field, failure is None)
-        self._add_usage(line.get("usage"))
+        usage = line.get("usage")
+        if type(usage) is dict:  # the common case, inline
+            self.tokens_in += usage.get("prompt_tokens", 0)
+            self.tokens_out += usage.get("completion_tokens", 0)
+        else:
+            self._add_usage(usage)
         agreement = line.get("agreement")
         if agreement is not None:
             self.agreement_sum += agreement
