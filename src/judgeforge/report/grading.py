@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from judgeforge.prompts.scales import numeric
 from judgeforge.records import Rubric
 from judgeforge.report import units, verdicts
 from judgeforge.report.data import BarChart, Cell, Chart, LineChart, ReportData, Section, bin_calibration
@@ -44,7 +45,7 @@ def _scale(manifest: dict[str, Any]) -> tuple[str, ...] | None:
 
 def _charts(lines: list[dict[str, Any]], relative: bool, scale: tuple[str, ...] | None) -> list[Chart]:
     counts = verdicts.sample_counts(lines, relative, scale)
-    words = any(not _is_number(level) for level in counts if level != verdicts.NO_VERDICT)
+    words = not numeric([level for level in counts if level != verdicts.NO_VERDICT])
     x_title = "winner (original order)" if relative else "label" if words else "score level"
     charts: list[Chart] = [BarChart("Verdicts over all samples", x_title, "samples", dict(counts))]
     failures = verdicts.failure_counts(lines)
@@ -90,14 +91,6 @@ def _facts(lines: list[dict[str, Any]], summary: dict[str, Any], manifest: dict[
     facts.update(_cost_facts(summary, manifest))
     facts.update(_judge_facts(manifest))
     return facts
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _agreement_facts(summary: dict[str, Any]) -> dict[str, Cell]:

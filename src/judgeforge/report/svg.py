@@ -47,12 +47,7 @@ def bar_chart(spec: BarChart) -> str:
     zero = plot.y(0.0)
     for i, (label, value) in enumerate(spec.values.items()):
         center = LEFT + slot * (i + 0.5)
-        plot.x_tick(center, fit(label, max(3, int(slot / 6.2))), label)
-        if label in spec.warnings:
-            plot.parts.append(
-                f'<text x="{center:.1f}" y="{plot.height - BOTTOM + 28}" class="flag">'
-                f"{escape(fit(spec.warnings[label], max(4, int(slot / 5.6))))}<title>{escape(spec.warnings[label])}</title></text>"
-            )
+        plot.slot_label(center, slot, label, spec.warnings.get(label))
         if value is None:
             plot.parts.append(f'<text x="{center:.1f}" y="{zero - 6:.1f}" class="missing">no value</text>')
             continue

@@ -35,13 +35,7 @@ def interval_chart(spec: IntervalChart) -> str:
         )
     for i, (label, estimate) in enumerate(spec.estimates.items()):
         center = LEFT + slot * (i + 0.5)
-        plot.x_tick(center, fit(label, max(3, int(slot / 6.2))), label)
-        if label in spec.warnings:
-            plot.parts.append(
-                f'<text x="{center:.1f}" y="{plot.height - BOTTOM + 28}" class="flag">'
-                f"{escape(fit(spec.warnings[label], max(4, int(slot / 5.6))))}"
-                f"<title>{escape(spec.warnings[label])}</title></text>"
-            )
+        plot.slot_label(center, slot, label, spec.warnings.get(label))
         plot.parts.append(_estimate(plot, spec, label, estimate, center, slot))
     if spec.empty and all(value is None for value, _, _ in spec.estimates.values()):
         plot.centered(spec.empty)

@@ -80,6 +80,15 @@ class Plot:
             f"{escape(label)}{f'<title>{escape(full)}</title>' if full and full != label else ''}</text>"
         )
 
+    def slot_label(self, center: float, slot: float, label: str, warning: str | None) -> None:
+        """The x tick of one bar or interval slot (``slot`` pixels wide), and its warning line under it."""
+        self.x_tick(center, fit(label, max(3, int(slot / 6.2))), label)
+        if warning is not None:
+            self.parts.append(
+                f'<text x="{center:.1f}" y="{self.height - BOTTOM + 28}" class="flag">'
+                f"{escape(fit(warning, max(4, int(slot / 5.6))))}<title>{escape(warning)}</title></text>"
+            )
+
     def centered(self, text: str) -> None:
         y = TOP + (self.height - TOP - BOTTOM) / 2
         self.parts.append(
