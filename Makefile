@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PIP) install -q -c $(CONSTRAINTS) -e ".[$(EXTRAS)]"
 	# llama.cpp's GGUF converter ships only in the llama-cpp-python sdist: fetched here, at install time,
 	# so that no test downloads anything.
-	$(PY) -c "from judgeforge.backends.gguf import llama_cpp_source; print(llama_cpp_source())"
+	$(PY) -c "from judgeforge.tools.gguf import llama_cpp_source; print(llama_cpp_source())"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -39,13 +39,13 @@ sys.path.insert(0, str(REPO / "tests" / "backends"))
 from tiny_judge import RUBRIC, build_tiny_judge, direct_items  # noqa: E402
 
 from judgeforge import Judge  # noqa: E402
-from judgeforge.backends.gguf import convert_to_gguf  # noqa: E402
 from judgeforge.backends.hf import TransformersBackend, TransformersOptions  # noqa: E402
-from judgeforge.backends.llamacpp_server import llama_cpp_server  # noqa: E402
 from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions  # noqa: E402
 from judgeforge.prompts import PromptRenderer  # noqa: E402
 from judgeforge.records import Completion, Prompt  # noqa: E402
 from judgeforge.sampling import SamplingParams  # noqa: E402
+from judgeforge.tools.gguf import convert_to_gguf  # noqa: E402
+from judgeforge.tools.local_server import llama_cpp_server  # noqa: E402
 
 PE_VENV = REPO / ".venv-prometheus-eval"
 ROUNDS = 10

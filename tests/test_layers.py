@@ -15,7 +15,7 @@ PACKAGE = REPO / "src" / "judgeforge"
 LAYERS: list[set[str]] = [
     {"cli", "__main__"},
     {"toy"},
-    {"train", "merge", "bench", "report", "serve", "data", "distributed", "leaderboard", "compat"},
+    {"train", "merge", "bench", "report", "serve", "data", "distributed", "leaderboard", "compat", "tools"},
     {"runner"},
     {"judge"},
     {"backends", "prompts", "parsing", "inputs"},

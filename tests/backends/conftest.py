@@ -24,7 +24,7 @@ def tiny_judge_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_gguf(tiny_judge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same model converted to GGUF by llama.cpp's own converter."""
     pytest.importorskip("llama_cpp")
-    from judgeforge.backends.gguf import convert_to_gguf
+    from judgeforge.tools.gguf import convert_to_gguf
 
     return convert_to_gguf(tiny_judge_dir, tmp_path_factory.mktemp("gguf") / "tiny-judge.gguf", outtype="f32")
 
@@ -32,7 +32,7 @@ def tiny_gguf(tiny_judge_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture(scope="session")
 def llama_server(tiny_gguf: Path) -> Iterator[str]:
     """``python -m llama_cpp.server`` on 127.0.0.1 (free port) serving the tiny judge; yields the /v1 URL."""
-    from judgeforge.backends.llamacpp_server import llama_cpp_server
+    from judgeforge.tools.local_server import llama_cpp_server
 
     with llama_cpp_server(tiny_gguf, n_ctx=1024, n_threads=1) as base_url:
         yield base_url

@@ -12,11 +12,11 @@ from tiny_judge import build_tiny_judge, direct_items, pair_items
 
 from judgeforge import Judge
 from judgeforge.backends.hf import TransformersBackend, TransformersOptions
-from judgeforge.backends.llamacpp_server import free_port, local_server
 from judgeforge.backends.openai_compat import OpenAICompatBackend, OpenAICompatOptions
 from judgeforge.judge.scoring import SCORE_ONLY_PROTOCOL
 from judgeforge.prompts import PromptRenderer
 from judgeforge.sampling import SamplingParams
+from judgeforge.tools.local_server import free_port, local_server
 
 pytest.importorskip("vllm")
 pytestmark = pytest.mark.vllm
