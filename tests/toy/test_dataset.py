@@ -15,7 +15,7 @@ from judgeforge.prompts import get_template_set
 from judgeforge.prompts.parse_back import item_from_rendered
 from judgeforge.records import DirectItem
 from judgeforge.toy.dataset import WorldSpec, write_world
-from judgeforge.toy.family import families, pair_feedback
+from judgeforge.toy.families import families, pair_feedback
 
 FEEDBACK_COLUMNS = [
     "orig_instruction",

@@ -6,8 +6,15 @@ import random
 
 import pytest
 
-from judgeforge.toy.families import held_out_families, trained_families
-from judgeforge.toy.family import N_CHECKS, Task, direct_feedback, families, pair_feedback
+from judgeforge.toy.families import (
+    N_CHECKS,
+    Task,
+    direct_feedback,
+    families,
+    held_out_families,
+    pair_feedback,
+    trained_families,
+)
 from judgeforge.toy.world import make_group, make_groups
 
 

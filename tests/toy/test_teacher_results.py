@@ -10,7 +10,7 @@ import pytest
 from judgeforge.errors import BackendError
 from judgeforge.records import Message, Prompt
 from judgeforge.sampling import SamplingParams
-from judgeforge.toy.family import direct_feedback, families
+from judgeforge.toy.families import direct_feedback, families
 from judgeforge.toy.results import direct_metrics, pair_metrics
 from judgeforge.toy.teacher import ToyTeacherBackend, parse_checklist
 from judgeforge.toy.world import make_group

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from judgeforge.prompts import TemplateSet, get_template_set
-from judgeforge.toy.family import Check, direct_feedback, pair_feedback
+from judgeforge.toy.families import Check, direct_feedback, pair_feedback
 from judgeforge.toy.world import TEMPLATE_SET, Group
 
 

@@ -17,7 +17,7 @@ from judgeforge.backends.base import Backend, BackendOptions, Capabilities
 from judgeforge.errors import BackendError
 from judgeforge.records import Completion, Prompt, Usage
 from judgeforge.sampling import SamplingParams
-from judgeforge.toy.family import Check, pair_feedback
+from judgeforge.toy.families import Check, pair_feedback
 
 _CHECK = re.compile(r"(.+?): (met|missed) \(\d+\)\.")
 _TALLY = re.compile(r"\s*Total \d+ of \d+, so score \d\.\s*\Z")

@@ -26,8 +26,7 @@ from typing import Any
 from judgeforge.data.collections import FeedbackRow
 from judgeforge.prompts import TemplateSet, get_template_set
 from judgeforge.records import DirectItem, PairItem
-from judgeforge.toy import families as _families  # noqa: F401 - registers the families
-from judgeforge.toy.family import Family, Task, direct_feedback, families, pair_feedback
+from judgeforge.toy.families import Family, Task, direct_feedback, families, pair_feedback
 
 TEMPLATE_SET = "prometheus2"
 
