@@ -9,17 +9,15 @@ import pytest
 from pydantic import ValidationError
 from runner_helpers import read_lines, write_jsonl
 
+from judgeforge.data.collections import FeedbackRow, PreferenceRow
 from judgeforge.data.feedback import row_problems
 from judgeforge.errors import InputError, RubricError
 from judgeforge.judge import Judge
-from judgeforge.prompts import get_template_set
 from judgeforge.prompts.rubrics import load_rubric
 from judgeforge.records import DirectItem, PairItem, Rubric
 from judgeforge.runner import RunOptions, run_grading
-from judgeforge.train.collections import feedback_item, feedback_target, preference_item, preference_target
 
 BLANKS = ["", "   ", "\n\t "]
-_SET = get_template_set("prometheus2")
 RUBRIC = {
     "criteria": "Is it helpful?",
     **{f"score{level}_description": f"Level {level} of help." for level in range(1, 6)},
@@ -115,7 +113,7 @@ def test_feedback_collection_rows(field: str, blank: str) -> None:
     row = {**FEEDBACK_ROW, field: blank}
     assert [column for column, _ in row_problems(row)] == [field]
     with pytest.raises(InputError) as info:
-        feedback_item(row, "row 7") if field != "orig_feedback" else feedback_target(row, _SET, "row 7")
+        FeedbackRow.from_row(row, "row 7")
     assert info.value.field == field and info.value.record == "row 7"
 
 
@@ -134,7 +132,7 @@ PREFERENCE_ROW = {
 def test_preference_collection_rows(field: str, blank: str) -> None:
     row = {**PREFERENCE_ROW, field: blank}
     with pytest.raises(InputError) as info:
-        preference_item(row, "row 3") if field != "orig_feedback" else preference_target(row, _SET, "row 3")
+        PreferenceRow.from_row(row, "row 3")
     assert info.value.field == field
 
 
