@@ -10,9 +10,13 @@ conversational format. A ``None`` reward makes TRL leave that sample out of this
 instruction is the prompt (its last user message); the response is the completion's text. A dataset column
 named ``rubric`` (a library name or a rubric mapping) or ``reference_answer`` is used per sample when present.
 
-Normalisation: ``raw`` (the judge's 1..5, a mean when it samples several times), ``linear`` ((s-1)/4 in 0..1),
-``zscore`` (standardised over the batch's successful scores; 0 when they are all equal). A sample the judge
-could not grade, or whose completion is empty, gets ``failure_value`` (in output units; None = skip it).
+Normalisation is by the scale each item was graded on (:mod:`judgeforge.serve.reward_scale`: the rubric's own
+scale, else the template set's scale values, else 1..5). ``raw``: the verdict's point on that scale (the
+judge's score, a mean when it samples several times; on a scale of words, the majority label's position, 0 =
+worst); ``linear``: (point - min) / (max - min), in 0..1 (``(s-1)/4`` on 1..5; on a Yes/No scale No = 0, Yes =
+1); ``zscore``: the linear values standardised over the batch's graded samples (on one scale the same as
+standardising the scores; 0 when they are all equal). A sample the judge could not grade, or whose completion is
+empty, gets ``failure_value`` (in output units; None = skip it).
 """
 
 from __future__ import annotations
@@ -24,30 +28,47 @@ from typing import Any, Literal
 from judgeforge.errors import ConfigError
 from judgeforge.judge import Judge
 from judgeforge.prompts.rubrics import load_rubric
+from judgeforge.prompts.scales import ScaleSpec
 from judgeforge.records import DirectItem, Rubric
 from judgeforge.registry import Registry
 from judgeforge.serve.client import AsyncJudgeClient, JudgeClient
+from judgeforge.serve.reward_scale import STANDARD, GradedScale, graded_scale, item_scale
 
 Normalization = Literal["raw", "linear", "zscore"]
-normalizations: Registry[Callable[[list[float]], list[float]]] = Registry("reward normalisation")
-normalizations.add("raw", lambda scores: list(scores))
-normalizations.add("linear", lambda scores: [(score - 1.0) / 4.0 for score in scores])
+# (points on each item's scale, those scales) -> rewards, one per point
+Normalizer = Callable[[list[float], list[GradedScale]], list[float]]
+normalizations: Registry[Normalizer] = Registry("reward normalisation")
+normalizations.add("raw", lambda points, scales: list(points))
+
+
+@normalizations.register("linear")
+def linear(points: list[float], scales: list[GradedScale]) -> list[float]:
+    """(point - min) / (max - min) of each item's own scale: 0..1."""
+    return [scale.unit(point) for point, scale in zip(points, scales, strict=True)]
 
 
 @normalizations.register("zscore")
-def zscore(scores: list[float]) -> list[float]:
-    """(s - mean) / population std over the batch; all zeros when the scores do not vary."""
-    if len(scores) < 2:
-        return [0.0] * len(scores)
-    mean, spread = statistics.fmean(scores), statistics.pstdev(scores)
-    return [0.0 if spread == 0 else (score - mean) / spread for score in scores]
+def zscore(points: list[float], scales: list[GradedScale]) -> list[float]:
+    """(u - mean) / population std of the linear values u over the batch; all zeros when they do not vary."""
+    units = linear(points, scales)
+    if len(units) < 2:
+        return [0.0] * len(units)
+    mean, spread = statistics.fmean(units), statistics.pstdev(units)
+    return [0.0 if spread == 0 else (unit - mean) / spread for unit in units]
 
 
-def normalize(scores: Sequence[float | None], method: str, failure_value: float | None) -> list[float | None]:
-    """Normalise the successful scores (``None`` = failure) and give failures ``failure_value``."""
-    graded = [score for score in scores if score is not None]
-    normalized = iter(normalizations.get(method)(graded))
-    return [failure_value if score is None else next(normalized) for score in scores]
+def normalize(
+    points: Sequence[float | None],
+    method: str,
+    failure_value: float | None,
+    scales: Sequence[GradedScale] | None = None,
+) -> list[float | None]:
+    """Normalise the graded points (``None`` = failure) on their items' ``scales`` (default: 1..5 each) and
+    give failures ``failure_value``."""
+    scales = list(scales) if scales is not None else [graded_scale(STANDARD)] * len(points)
+    graded = [(point, scale) for point, scale in zip(points, scales, strict=True) if point is not None]
+    normalized = iter(normalizations.get(method)([p for p, _ in graded], [s for _, s in graded]))
+    return [failure_value if point is None else next(normalized) for point in points]
 
 
 class _RewardBase:
@@ -94,14 +115,23 @@ class _RewardBase:
         return rows
 
     def _finish(
-        self, rows: list[dict[str, Any] | None], scores: list[float | None], columns: Mapping[str, Any]
+        self, rows: list[dict[str, Any] | None], results: Sequence[Any], columns: Mapping[str, Any]
     ) -> list[float | None]:
-        merged = iter(scores)
+        """Each row's reward from its result (a Judgment or JudgmentOut: ``score``, ``label``) on its scale."""
+        set_scale = _set_scale(self.grader)
+        scales = [
+            item_scale(load_rubric(row["rubric"], record=index), set_scale)
+            for index, row in enumerate(rows)
+            if row is not None
+        ]
+        points = [scale.point(r.score, r.label) for scale, r in zip(scales, results, strict=True)]
+        merged, merged_scales = iter(points), iter(scales)
         per_row = [None if row is None else next(merged) for row in rows]
+        row_scales = [graded_scale(STANDARD) if row is None else next(merged_scales) for row in rows]
         log_metric = columns.get("log_metric")
         if callable(log_metric) and per_row:
             log_metric(f"{self.__name__}/failure_rate", sum(s is None for s in per_row) / len(per_row))
-        return normalize(per_row, self.normalization, self.failure_value)
+        return normalize(per_row, self.normalization, self.failure_value, row_scales)
 
 
 class JudgeReward(_RewardBase):
@@ -123,7 +153,7 @@ class JudgeReward(_RewardBase):
             raise ConfigError(
                 "JudgeReward needs a Judge or a JudgeClient (AsyncJudgeReward takes async ones)"
             )
-        return self._finish(rows, [r.score for r in results], columns)
+        return self._finish(rows, results, columns)
 
 
 class AsyncJudgeReward(_RewardBase):
@@ -141,7 +171,13 @@ class AsyncJudgeReward(_RewardBase):
             results = await self.grader.grade(graded) if graded else []
         else:
             raise ConfigError("AsyncJudgeReward needs a Judge or an AsyncJudgeClient")
-        return self._finish(rows, [r.score for r in results], columns)
+        return self._finish(rows, results, columns)
+
+
+def _set_scale(grader: Any) -> ScaleSpec | None:
+    """The local judge's template-set scale. Through the service there is none to read: it refuses a rubric
+    its set cannot show (422), so every item it grades is on the rubric's own scale or the standard 1..5."""
+    return grader.renderer.template_set.scale if isinstance(grader, Judge) else None
 
 
 def _direct_items(rows: list[dict[str, Any]]) -> list[DirectItem]:
