@@ -7,25 +7,23 @@ runner's job on Ray and writes the same files. Ray is imported only when a job s
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from judgeforge.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from judgeforge.distributed.ray_grading import RayOptions, run_grading_on_ray
     from judgeforge.distributed.spec import JudgeSpec
 
 # Exported lazily: importing the package must not load the runner or Ray.
-_EXPORTS = {
-    "JudgeSpec": "judgeforge.distributed.spec",
-    "RayOptions": "judgeforge.distributed.ray_grading",
-    "run_grading_on_ray": "judgeforge.distributed.ray_grading",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'judgeforge.distributed' has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "JudgeSpec": "judgeforge.distributed.spec",
+        "RayOptions": "judgeforge.distributed.ray_grading",
+        "run_grading_on_ray": "judgeforge.distributed.ray_grading",
+    },
+)
 
 
 __all__ = ["JudgeSpec", "RayOptions", "run_grading_on_ray"]

@@ -23,7 +23,6 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from judgeforge.errors import MissingDependencyError
 from judgeforge.lazy import require
 
 FloatArray = NDArray[np.float64]
@@ -93,10 +92,7 @@ def _unpenalized(linear_model: Any) -> dict[str, Any]:
 
 
 def _scipy(features: FloatArray, labels: FloatArray, weights: FloatArray) -> FloatArray | None:
-    try:
-        optimize = importlib.import_module("scipy.optimize")
-    except ImportError as exc:
-        raise MissingDependencyError("scipy", "bench") from exc
+    optimize = require("scipy.optimize", "bench")
 
     def objective(coefficients: FloatArray) -> tuple[float, FloatArray]:
         z = features @ coefficients

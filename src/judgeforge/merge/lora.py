@@ -13,7 +13,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from judgeforge.errors import MergeError, MissingDependencyError
+from judgeforge.errors import MergeError
+from judgeforge.lazy import require
 from judgeforge.merge.config import MergeConfig
 
 _TOKENIZER_FILES = (
@@ -66,15 +67,12 @@ def materialize_inputs(config: MergeConfig, directories: Sequence[Path], scratch
 
 def merge_lora(base: Path, adapter: Path, target: Path) -> Path:
     """Fold ``adapter`` into ``base`` with PEFT and save the result (safetensors) to ``target``."""
-    try:
-        import torch
-        from peft import PeftModel
-        from transformers import AutoModelForCausalLM
-    except ImportError as exc:
-        raise MissingDependencyError("peft and transformers", "train") from exc
-    model = AutoModelForCausalLM.from_pretrained(str(base), dtype="auto")
+    torch = require("torch", "train")
+    peft = require("peft", "train")
+    transformers = require("transformers", "train")
+    model = transformers.AutoModelForCausalLM.from_pretrained(str(base), dtype="auto")
     with torch.no_grad():
-        merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        merged = peft.PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     target.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(str(target), safe_serialization=True)
     for name in _TOKENIZER_FILES:

@@ -3,9 +3,9 @@ Krippendorff's alpha (streaming). Used by the runner's summary, the benchmarks a
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from judgeforge.lazy import lazy_exports
 from judgeforge.metrics.agreement import by_category, exact_match, pairwise_accuracy
 from judgeforge.metrics.consistency import (
     direct_pairwise_agreement,
@@ -27,16 +27,13 @@ if TYPE_CHECKING:
 
 # The correlations need numpy: exported lazily, so the runner's summary (Krippendorff's alpha) does not load
 # numpy (and start its BLAS threads) in every grading process.
-_LAZY = dict.fromkeys(
-    ("CORRELATIONS", "bootstrap_ci", "kendall_tau", "pearson", "rankdata", "spearman"),
-    "judgeforge.metrics.correlation",
+__getattr__ = lazy_exports(
+    __name__,
+    dict.fromkeys(
+        ("CORRELATIONS", "bootstrap_ci", "kendall_tau", "pearson", "rankdata", "spearman"),
+        "judgeforge.metrics.correlation",
+    ),
 )
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'judgeforge.metrics' has no attribute {name!r}")
 
 __all__ = [
     "CORRELATIONS",
