@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, get_args
 
 from judgeforge.errors import ConfigError
-from judgeforge.records import DirectItem, Mode, PairItem, Verdict
+from judgeforge.prompts.scales import describe_values
+from judgeforge.records import DirectItem, Mode, PairItem, Rubric, Verdict
 from judgeforge.registry import Registry
 
 ItemT = TypeVar("ItemT", DirectItem, PairItem)
@@ -38,6 +39,10 @@ class BenchJudge(ABC):
 
     def calibrate(self, items: Sequence[DirectItem], gold: Sequence[float] | None) -> None:  # noqa: B027
         """Fit anything that maps a raw signal to 1..5 on the whole item set (LM judges need nothing)."""
+
+    def scale_for(self, rubric: Rubric) -> tuple[str, ...]:
+        """The values this judge's direct verdicts on ``rubric`` take: by default the rubric's own scale."""
+        return rubric.scale_values()
 
     def describe(self) -> dict[str, Any]:
         """What identifies this judge in a manifest."""
@@ -73,6 +78,12 @@ class LMJudge(BenchJudge):
     OffsetBias, PandaLM, Selene pairwise: their families judge without one) is given the benchmark's items
     without their reference answers, as its family's own harness runs it, instead of refusing every item:
     :meth:`describe` records it (``reference_answers``) and a warning says so once per mode.
+
+    A set whose direct wording names a fixed scale and shows no levels (MT-Bench's and Auto-J's 1-10:
+    ``ScaleSpec.shows_levels`` False) grades the benchmark's items on that scale (:meth:`scale_for`): the
+    rubric it is given keeps the criterion and takes the set's values, since the wording would show neither
+    the rubric's levels nor its range. :meth:`describe` records it (``direct_scale``). A set that shows levels
+    and cannot show the rubric's scale (Selene's Yes/No for a 1-5 rubric) still refuses it.
     """
 
     def __init__(self, judge: Any, label: str) -> None:
@@ -88,8 +99,34 @@ class LMJudge(BenchJudge):
         return judge
 
     async def grade(self, items: Sequence[DirectItem], runs: int, seed: int) -> list[tuple[Verdict, ...]]:
-        judgments = await self._seeded(runs, seed).agrade_many(self._shown(items, "absolute"))
+        shown = self._on_scale(self._shown(items, "absolute"))
+        judgments = await self._seeded(runs, seed).agrade_many(shown)
         return [judgment.verdicts for judgment in judgments]
+
+    def fixed_scale(self) -> tuple[str, ...] | None:
+        """The values of the set's own fixed direct scale (a wording that names it and shows no levels), or
+        None when the set grades on the rubric's scale."""
+        spec = self.judge.renderer.template_set.scale
+        return None if spec.shows_levels or spec.values is None else spec.values
+
+    def scale_for(self, rubric: Rubric) -> tuple[str, ...]:
+        """The set's fixed scale where it has one that is not the rubric's; else the rubric's scale."""
+        fixed = self.fixed_scale()
+        values = rubric.scale_values()
+        if fixed is None or self.judge.renderer.template_set.scale.accepts(values):
+            return values
+        return fixed
+
+    def _on_scale(self, items: Sequence[DirectItem]) -> Sequence[DirectItem]:
+        """The items with their rubrics on the scale this judge grades them on (see the class docstring)."""
+        shown: list[DirectItem] = []
+        for item in items:
+            scale = self.scale_for(item.rubric)
+            if scale != item.rubric.scale_values():
+                rubric = Rubric.model_validate({"criteria": item.rubric.criteria, "scale": scale})
+                item = item.model_copy(update={"rubric": rubric})
+            shown.append(item)
+        return shown
 
     async def compare(self, items: Sequence[PairItem], runs: int, seed: int) -> list[tuple[Verdict, ...]]:
         judgments = await self._seeded(runs, seed).acompare_many(self._shown(items, "relative"))
@@ -136,10 +173,15 @@ class LMJudge(BenchJudge):
                 mode: "shown" if self.shows_reference(mode) else "left out (no template with one)"
                 for mode in MODES
             },
+            "direct_scale": self._scale_description(),
         }
 
     def settings(self) -> dict[str, Any]:
         return lm_settings(self.judge)
+
+    def _scale_description(self) -> str:
+        fixed = self.fixed_scale()
+        return "the rubric's" if fixed is None else f"{describe_values(fixed)} (the set's fixed scale)"
 
 
 JudgeFactory = Callable[[Mapping[str, Any]], BenchJudge]

@@ -25,7 +25,7 @@ from judgeforge.bench.items import direct_items_of_pair as split_pair
 from judgeforge.bench.judges import BenchJudge
 from judgeforge.judge.aggregate import aggregate_winners
 from judgeforge.metrics import flip
-from judgeforge.records import Verdict
+from judgeforge.records import Rubric, Verdict
 from judgeforge.registry import Registry
 
 Row = dict[str, Any]
@@ -78,6 +78,13 @@ def majority_winner(verdicts: Sequence[Verdict]) -> str | None:
     return winner or "tie"
 
 
+def scale_fields(judge: BenchJudge, rubric: Rubric) -> Row:
+    """``judge_scale`` and ``gold_scale`` (the rubric's, which the gold scores are on) where the judge grades
+    on another scale (:meth:`BenchJudge.scale_for`); nothing where they are the same."""
+    judged, gold = judge.scale_for(rubric), rubric.scale_values()
+    return {} if judged == gold else {"judge_scale": list(judged), "gold_scale": list(gold)}
+
+
 def _pair_row(sided: SidedPair) -> Row:
     source = sided.source
     return {
@@ -101,6 +108,7 @@ async def direct_mode(judge: BenchJudge, items: Sequence[DirectBenchItem], confi
             "scores": [v.score for v in verdicts],
             "score": mean_score(verdicts),
             "verdicts": [verdict_row(v) for v in verdicts],
+            **scale_fields(judge, item.rubric),
         }
         for item, verdicts in zip(items, results)
     ]
@@ -135,7 +143,14 @@ async def a2r_mode(judge: BenchJudge, items: Sequence[PairBenchItem], config: Mo
         score_b = _mean_or_none(tries[-1]["b"])
         winner = _direct_winner(score_a, score_b)
         rows.append(
-            {**_pair_row(pair), "attempts": tries, "score_a": score_a, "score_b": score_b, "winner": winner}
+            {
+                **_pair_row(pair),
+                "attempts": tries,
+                "score_a": score_a,
+                "score_b": score_b,
+                "winner": winner,
+                **scale_fields(judge, pair.source.rubric),
+            }
         )
     return rows
 

@@ -95,7 +95,28 @@ def markdown_report(summary: dict[str, Any]) -> str:
                 f"| {bench} | a2r vs relative | direct/pairwise agreement (%) | " + " | ".join(cells) + " |"
             )
     lines += _category_tables(results, judges, benchmarks)
+    notes = scale_notes(summary)
+    if notes:
+        lines += ["", "## Notes", "", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"
+
+
+def scale_notes(summary: dict[str, Any]) -> list[str]:
+    """One line per judge, benchmark and mode graded on another scale than the gold's, with each metric
+    skipped for it and why (the terminal summary prints the same lines)."""
+    notes = []
+    for judge, per_bench in sorted(summary["results"].items()):
+        for bench, per_mode in sorted(per_bench.items()):
+            for mode, metrics in sorted(per_mode.items()):
+                scale = metrics.get("scale")
+                if not scale:
+                    continue
+                skipped = "".join(
+                    f"; {name} skipped: {reason}"
+                    for name, reason in sorted(metrics.get("skipped", {}).items())
+                )
+                notes.append(f"{judge} on {bench} ({mode}): {scale['note']}{skipped}")
+    return notes
 
 
 def _category_tables(results: dict[str, Any], judges: list[str], benchmarks: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ from judgeforge.metrics import (
     transitivity,
 )
 from judgeforge.metrics.krippendorff import krippendorff_alpha
+from judgeforge.prompts.scales import describe_values
 
 Row = dict[str, Any]
 Metrics = dict[str, Any]
@@ -52,9 +53,26 @@ def inter_run(rows: Sequence[Row]) -> Metrics:
     return result
 
 
+def scale_difference(rows: Sequence[Row]) -> Metrics:
+    """``{"scale": {"judge", "gold", "note"}}`` when the rows were graded on another scale than the gold's
+    (rows with ``judge_scale``: a fixed-scale judge such as MT-Bench's 1-10 on 1-5 gold); else nothing."""
+    row = next((row for row in rows if row.get("judge_scale")), None)
+    if row is None:
+        return {}
+    judge, gold = describe_values(row["judge_scale"]), describe_values(row["gold_scale"])
+    note = (
+        f"the judge's scale ({judge}) differs from the gold's ({gold}): correlations and a2r's comparisons "
+        "of two scores do not depend on the scale; metrics that need the gold's scale are skipped"
+    )
+    return {"scale": {"judge": judge, "gold": gold, "note": note}}
+
+
 def score_direct(rows: Sequence[Row], *, resamples: int = 1000, seed: int = 0) -> Metrics:
+    """Correlations with each gold source, exact match (one gold score per item, same scale only; otherwise
+    recorded under ``skipped`` with the reason) and agreement across runs."""
     scored = [row for row in rows if row["score"] is not None]
-    metrics: Metrics = {"items": len(rows), "no_verdict": len(rows) - len(scored)}
+    metrics: Metrics = {"items": len(rows), "no_verdict": len(rows) - len(scored), **scale_difference(rows)}
+    skipped: dict[str, str] = {}
     sources = sorted({source for row in rows for source in row["gold"]})
     for source in sources:
         pairs = [
@@ -62,10 +80,20 @@ def score_direct(rows: Sequence[Row], *, resamples: int = 1000, seed: int = 0) -
         ]
         predicted, gold = [p for p, _ in pairs], [g for _, g in pairs]
         metrics[f"vs_{source}"] = correlations(predicted, gold, resamples=resamples, seed=seed)
-        if all(len(row["gold"].get(source, ())) == 1 for row in rows):
-            # One gold score per item (Feedback Bench): exact match of the first run, as the paper reports.
-            first = [row["scores"][0] if row["scores"] else None for row in rows]
-            metrics[f"exact_match_{source}"] = exact_match(first, [row["gold"][source][0] for row in rows])
+        if not all(len(row["gold"].get(source, ())) == 1 for row in rows):
+            continue
+        if "scale" in metrics:
+            scales = metrics["scale"]
+            skipped[f"exact_match_{source}"] = (
+                f"the judge grades on {scales['judge']} and the gold is on {scales['gold']}: "
+                "exact match needs one scale"
+            )
+            continue
+        # One gold score per item (Feedback Bench): exact match of the first run, as the paper reports.
+        first = [row["scores"][0] if row["scores"] else None for row in rows]
+        metrics[f"exact_match_{source}"] = exact_match(first, [row["gold"][source][0] for row in rows])
+    if skipped:
+        metrics["skipped"] = skipped
     metrics["inter_run"] = inter_run(rows)
     return metrics
 
@@ -87,6 +115,7 @@ def score_pairs(rows: Sequence[Row], mode: str) -> Metrics:
         "accuracy_ties_counted": pairwise_accuracy(predicted, gold, "count"),
         "accuracy_ties_skipped": pairwise_accuracy(predicted, gold, "skip"),
         "accuracy_without_ties": pairwise_accuracy(predicted, gold, "without"),
+        **scale_difference(rows),  # a2r: the judge's scores compared with each other, on its own scale
     }
     if any(category is not None for category in categories):
         metrics["by_category_ties_counted"] = by_category(

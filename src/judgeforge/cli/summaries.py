@@ -74,7 +74,10 @@ def _duration(seconds: float) -> str:
 
 def print_bench_summary(summary: dict[str, Any], out_dir: str) -> None:
     """The judges x benchmarks table of headline metrics, with 95% intervals and coverage (items with a
-    verdict of all items), as ``bench`` ends."""
+    verdict of all items), as ``bench`` ends; then one note per judge graded on another scale than the gold's
+    (:func:`judgeforge.bench.report.scale_notes`)."""
+    from judgeforge.bench.report import scale_notes
+
     table = Table(title="judgeforge bench", title_justify="left")
     for column in ("judge", "benchmark", "mode", "metric", "value", "95% CI", "coverage"):
         table.add_column(column, justify="right" if column in ("value", "coverage") else "left", no_wrap=True)
@@ -85,6 +88,8 @@ def print_bench_summary(summary: dict[str, Any], out_dir: str) -> None:
                     table.add_row(judge, benchmark, mode, *headline(metrics), coverage(metrics))
     console = _console()
     console.print(table)
+    for note in scale_notes(summary):
+        console.print(f"note: {note}", markup=False)
     console.print(f"[dim]all metrics: {out_dir}/summary.json and {out_dir}/report.md[/dim]")
 
 
