@@ -18,6 +18,8 @@ from judgeforge.bench import ModeConfig, make_judge, run_bench
 from judgeforge.bench.harness import result_path
 from judgeforge.cli.main import main
 from judgeforge.errors import TemplateError
+from judgeforge.report import load_report_data
+from judgeforge.report.data import BarChart
 
 FIXED = ("mt-bench", "auto-j")
 ONE_TO_TEN = [str(n) for n in range(1, 11)]
@@ -148,3 +150,26 @@ def test_a_fixed_scale_judge_on_the_shared_vicuna_bench(
     rows = rows_of(tmp_path / "out", "lm-fake", "vicuna", "direct")
     assert len(rows) == 4 and all(row["judge_scale"] == ONE_TO_TEN for row in rows)
     assert "the judge's scale (1-10) differs" in " ".join(capsys.readouterr().err.split())
+
+
+def test_the_html_report_notes_the_scale_and_charts_the_judges_own_levels(
+    direct_run: tuple[Path, dict[str, Any]],
+) -> None:
+    out, _ = direct_run
+    data = load_report_data(out)
+    flask = next(s for s in data.sections if s.title.startswith("flask"))
+    notes = [note.text for note in flask.notes]
+    assert any(
+        n.startswith("mt-bench: the judge's scale (1-10) differs from the gold's (1-5)") for n in notes
+    )
+    assert not any(n.startswith("prometheus2") for n in notes)
+    titles = [chart.title for chart in flask.charts]
+    counts = next(c for c in flask.charts if isinstance(c, BarChart) and c.title == "mt-bench: scores given")
+    rows = rows_of(out, "mt-bench", "flask", "direct")
+    assert list(counts.values)[:10] == ONE_TO_TEN  # every level of its own scale, none clipped to 5
+    assert sum(v or 0 for k, v in counts.values.items() if k in ONE_TO_TEN) == len(rows)
+    assert counts.values[str(int(rows[0]["score"] + 0.5))]
+    assert not any(
+        t.startswith("mt-bench: judge score vs") or t.startswith("mt-bench: calibration") for t in titles
+    )
+    assert any(t.startswith("prometheus2: calibration") for t in titles)

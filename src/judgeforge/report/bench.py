@@ -95,11 +95,33 @@ def _section(title: str, mode: str, runs: list[JudgeRun]) -> Section:
     if silent:
         text = "No verdicts: " + ", ".join(silent) + "; listed in the tables and charts, with no numbers"
         section.notes.append(Cell(text, "no verdicts"))
+    section.notes += _scale_notes(runs, mode)
     low = [f"{r.judge}, {r.coverage.text}" for r in runs if r.flag and not r.silent]
     if low:
         text = "Low coverage, so these judges' numbers are flagged ⚠: " + "; ".join(low)
         section.notes.append(Cell(text, f"below {100 * units.COVERAGE_FLOOR:.0f}% of items have a verdict"))
     return section
+
+
+def _scale_notes(runs: list[JudgeRun], mode: str) -> list[Cell]:
+    """One note per judge graded on another scale than the gold's (``scale`` in its metrics), with the metrics
+    skipped for it and why."""
+    notes = []
+    for run in runs:
+        scale = run.metrics.get("scale")
+        if scale:
+            skipped = "".join(
+                f"; {name} skipped: {why}" for name, why in sorted(run.metrics.get("skipped", {}).items())
+            )
+            charts = (
+                f"; its scores are charted on {scale['judge']}, with no chart against the gold"
+                if mode == "direct"
+                else ""
+            )
+            notes.append(
+                Cell(f"{run.judge}: {scale['note']}{skipped}{charts}", "another scale than the gold's")
+            )
+    return notes
 
 
 def _flagged(text: str, run: JudgeRun) -> Cell:

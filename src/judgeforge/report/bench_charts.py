@@ -1,9 +1,13 @@
 """The charts of a benchmark section: every judge appears in every judge-by-judge chart (a judge without
-verdicts as "no verdicts", a judge with low coverage flagged under its bar), score levels 1..5 always."""
+verdicts as "no verdicts", a judge with low coverage flagged under its bar), score levels 1..5 always, or the
+judge's own scale's levels where it grades on another one (``judge_scale`` in its rows: MT-Bench's 1-10 on
+1-5 gold); such a judge has no judge-vs-gold heatmap or calibration chart, which need one scale (the section's
+note says so)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from judgeforge.report import labels, verdicts
 from judgeforge.report.bench_run import JudgeRun, gold_score, gold_source, level
@@ -23,9 +27,15 @@ def direct_charts(runs: list[JudgeRun]) -> list[Chart]:
         )
     for run in runs:
         charts.append(_score_counts(run))
-        if source is not None and not run.silent:
+        if source is not None and not run.silent and judge_scale(run) is None:
             charts += _against_gold(run, source, gold)
     return charts
+
+
+def judge_scale(run: JudgeRun) -> list[str] | None:
+    """The levels of the scale the judge graded on where it is not the gold's (its rows' ``judge_scale``)."""
+    scale = next((line["judge_scale"] for line in run.lines if line.get("judge_scale")), None)
+    return [str(value) for value in scale] if scale else None
 
 
 def pair_charts(runs: list[JudgeRun]) -> list[Chart]:
@@ -83,11 +93,14 @@ def _correlation(run: JudgeRun, source: str) -> float | None:
 
 
 def _score_counts(run: JudgeRun) -> BarChart:
+    own = judge_scale(run)
+    rounded = level if own is None else _on(own)
     counts = Counter(
-        str(level(float(line["score"]))) if isinstance(line.get("score"), (int, float)) else None
+        str(rounded(float(line["score"]))) if isinstance(line.get("score"), (int, float)) else None
         for line in run.lines
     )
-    values: dict[str, float | None] = {lv: float(counts[lv]) for lv in verdicts.SCORE_LEVELS}
+    levels = verdicts.SCORE_LEVELS if own is None else own
+    values: dict[str, float | None] = {lv: float(counts[lv]) for lv in levels}
     values[verdicts.NO_VERDICT] = float(counts[None])
     return BarChart(
         _title(run, "scores given"),
@@ -96,6 +109,13 @@ def _score_counts(run: JudgeRun) -> BarChart:
         values,
         warnings=_silent(run),
     )
+
+
+def _on(scale: list[str]) -> Callable[[float], int]:
+    """Rounding to a whole-number scale's levels (half up), kept within its bounds."""
+    numbers = [int(float(value)) for value in scale]
+    low, high = min(numbers), max(numbers)
+    return lambda value: min(high, max(low, int(value + 0.5)))
 
 
 def _against_gold(run: JudgeRun, source: str, gold: str) -> list[Chart]:
