@@ -249,12 +249,6 @@ def test_default_factories_give_each_trusted_record_its_own_value() -> None:
     assert first.model_fields_set == {"item_id", "mode", "verdicts"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trusted() puts the optional fields first in __dict__ ({**defaults, **values}), so where a required "
-    "field follows an optional one the field order of repr, iteration, model_dump's keys and model_dump_json "
-    "differs from the validated record's (the values and equality do not)",
-)
 @pytest.mark.parametrize(
     ("cls", "values"),
     [(cls, values) for cls, values, _, _ in CASES if cls in (DirectItem, PairItem, Prompt, Completion)],

@@ -38,15 +38,18 @@ class Record(BaseModel):
         """Build a record from values our own code produced and typed, without validation.
 
         For the grading hot path only (a few records per graded item); equivalent to ``model_construct``
-        for these plain records, at a fraction of its cost. Anything from users goes through validation.
+        for these plain records, at a fraction of its cost; every required field must be given. Anything from
+        users goes through validation.
         """
-        plain, factories = _defaults(cls)
+        ordered, factories = _defaults(cls)
         record = _new(cls)
-        fields = (
-            {**plain, **{name: factory() for name, factory in factories}, **values}
-            if factories
-            else {**plain, **values}
-        )
+        # A copy of every field in declared order, then the given values: dict.update keeps each key where it
+        # is, so repr, model_dump and model_dump_json list the fields as a validated record does.
+        fields = ordered.copy()
+        fields.update(values)
+        for name, factory in factories:
+            if name not in values:
+                fields[name] = factory()
         _set(record, "__dict__", fields)
         _set(record, "__pydantic_fields_set__", set(values))
         _set(record, "__pydantic_extra__", None)
@@ -60,15 +63,14 @@ _new = object.__new__  # BaseModel defines no __new__; skipping the lookup throu
 
 @cache
 def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
-    """(plain defaults, default factories) of a record class's optional fields."""
-    plain: dict[str, Any] = {}
+    """(every field in declared order, with its plain default or None until given; the default factories)."""
+    ordered: dict[str, Any] = {}
     factories = []
     for name, field in cls.model_fields.items():
+        ordered[name] = None if field.is_required() or field.default_factory is not None else field.default
         if field.default_factory is not None:
             factories.append((name, cast(Callable[[], Any], field.default_factory)))
-        elif not field.is_required():
-            plain[name] = field.default
-    return plain, tuple(factories)
+    return ordered, tuple(factories)
 
 
 class ScaleLevel(Record):
