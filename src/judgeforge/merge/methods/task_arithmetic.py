@@ -89,9 +89,11 @@ def start(settings: TaskSettings, x: TensorInputs, chunk: int) -> ChunkFn:
     sparsifiers = [_sparsifier(settings, x, i, tensor, base, dtype, chunk) for i, tensor in zip(others, flat)]
     weights = _weights(x, dtype)
     deltas = torch.empty((len(others), min(chunk, base.numel())), dtype=dtype)
+    # reused from range to range (fresh multi-MB buffers cost the kernel's page zeroing every time)
+    converted = None if base.dtype == dtype else torch.empty(deltas.shape[1], dtype=dtype)
 
     def merge(begin: int, end: int) -> torch.Tensor:
-        base_part = base[begin:end].to(dtype)
+        base_part = base[begin:end] if converted is None else converted[: end - begin].copy_(base[begin:end])
         rows = deltas[:, : end - begin]
         for row, (tensor, prune) in enumerate(zip(flat, sparsifiers)):
             rows[row].copy_(tensor[begin:end]).sub_(base_part)
@@ -157,7 +159,7 @@ def _random_drop(x: TensorInputs, i: int, density: float, rescale: bool) -> draw
         return None
     if x.draws is None:
         raise ValueError("the counter-based random stream needs a DrawKey (TensorInputs.draws)")
-    return draws.RandomDrop(x.draws.philox_key(i), density, rescale)
+    return draws.RandomDrop(x.draws.stream_key(i), density, rescale)
 
 
 def _sparsifier(
@@ -184,10 +186,10 @@ def _sparsifier(
     rescale = bool(x.shared["rescale"])
     drop = _random_drop(x, i, density, rescale)
     if drop is not None and rescale:
-        delta = torch.empty(min(chunk, n), dtype=dtype)
+        delta, converted = torch.empty((2, min(chunk, n)), dtype=dtype)  # reused: no fresh pages per range
         for begin, end in spans(n, chunk):
-            part = delta[: end - begin]
-            drop.measure(part.copy_(tensor[begin:end]).sub_(base[begin:end].to(dtype)), begin)
+            part, base_part = delta[: end - begin], converted[: end - begin]
+            drop.measure(part.copy_(tensor[begin:end]).sub_(base_part.copy_(base[begin:end])), begin)
         drop.finish()
     return None if drop is None else drop.apply
 
@@ -238,7 +240,8 @@ def _plain_sum(rows: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor,
     """Task arithmetic: the sum of the deltas, and of the weights (a sum below 1e-8 counts as 1)."""
     divisor = weights.sum(dim=0)
     divisor[divisor.abs() < 1e-8] = 1
-    return _sum_models(rows), divisor
+    one = rows.shape[0] == 1  # rows are consumed: one row's sum, row + 0.0, is computed in place
+    return (rows[0].add_(0.0) if one else _sum_models(rows)), divisor
 
 
 def _one_model_consensus(delta: torch.Tensor, weight: float, normalize: bool) -> torch.Tensor:
