@@ -43,13 +43,13 @@ class Record(BaseModel):
         """
         ordered, factories = _defaults(cls)
         record = _new(cls)
-        # A copy of every field in declared order, then the given values: dict.update keeps each key where it
-        # is, so repr, model_dump and model_dump_json list the fields as a validated record does.
-        fields = ordered.copy()
-        fields.update(values)
-        for name, factory in factories:
-            if name not in values:
-                fields[name] = factory()
+        # Every field in declared order, then the given values: a key given again keeps its place, so repr,
+        # model_dump and model_dump_json list the fields as a validated record does.
+        fields = {**ordered, **values}
+        if factories:
+            for name, factory in factories:
+                if name not in values:
+                    fields[name] = factory()
         _set(record, "__dict__", fields)
         _set(record, "__pydantic_fields_set__", set(values))
         _set(record, "__pydantic_extra__", None)
