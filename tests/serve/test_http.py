@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -395,10 +396,18 @@ def test_access_log_is_json_per_request_and_never_holds_keys(
     caplog.set_level(logging.INFO, logger="judgeforge.serve.access")
     httpx.post(f"{server.url}/v1/grade", json=ITEM, headers={**AUTH, "X-Request-ID": "log-1"})
     httpx.get(f"{server.url}/v1/rubrics", headers={"X-API-Key": OTHER_KEY + "bad", "X-Request-ID": "log-2"})
-    entries = {
-        e["request_id"]: e
-        for e in (json.loads(r.getMessage()) for r in caplog.records if r.name == "judgeforge.serve.access")
-    }
+    # The server logs a request after its response has gone out: wait (bounded) for the server's thread.
+    deadline = time.monotonic() + 5
+    while True:
+        entries = {
+            e["request_id"]: e
+            for e in (
+                json.loads(r.getMessage()) for r in caplog.records if r.name == "judgeforge.serve.access"
+            )
+        }
+        if {"log-1", "log-2"} <= entries.keys() or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
     assert entries["log-1"]["status"] == 200 and entries["log-1"]["path"] == "/v1/grade"
     assert entries["log-1"]["method"] == "POST" and entries["log-1"]["duration_ms"] >= 0
     assert entries["log-2"]["status"] == 401
