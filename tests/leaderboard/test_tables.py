@@ -9,28 +9,18 @@ from typing import Any
 
 import pytest
 
-from judgeforge.judge import Judge
-from judgeforge.leaderboard import LeaderboardOptions, print_board, report_tables, run_leaderboard
+from judgeforge.leaderboard import print_board, report_tables
 from judgeforge.leaderboard.tables import COVERAGE_FLAG, BoardTable, breakdown_tables, diagnostic_tables
-from judgeforge.runner import RunOptions
-from support.leaderboard_rows import quality_rows, write_jsonl
+from support.leaderboard_rows import fake_board
 
 
 @pytest.fixture(scope="module")
 def board(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Three models on 8 instructions, two categories and two rubrics, every protocol."""
-    rows = quality_rows({"q3": 3, "q1": 1, "q5": 5}, instructions=8)
-    for row in rows:
-        row["rubric"] = "helpfulness" if row["category"] == "even" else "honesty"
     root = tmp_path_factory.mktemp("tables")
-    source = write_jsonl(root / "responses.jsonl", rows)
-    options = LeaderboardOptions(
-        protocols=("direct", "baseline", "pairs"),
-        baseline="q3",
-        resamples=50,
-        run=RunOptions(use_cache=False),
-    )
-    return run_leaderboard([source], root / "board", Judge("fake", check_preset=False), options).board
+    result = fake_board(root, {"q3": 3, "q1": 1, "q5": 5}, instructions=8, baseline="q3", resamples=50)
+    board: dict[str, Any] = result.board
+    return board
 
 
 def _table(tables: list[BoardTable], title: str) -> BoardTable:

@@ -118,23 +118,11 @@ LEADERBOARD_MODELS = {"steady": 3, "weak": 1, "strong-model": 5, "good": 4}  # a
 def leaderboard_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four models of known quality on 10 instructions (two categories, two rubrics), ranked by the fake
     judge with every protocol (baseline: ``steady``) through the library; the run's folder."""
-    from judgeforge.judge import Judge
-    from judgeforge.leaderboard import LeaderboardOptions, run_leaderboard
-    from judgeforge.runner import RunOptions
-    from support.leaderboard_rows import quality_rows, write_jsonl
+    from support.leaderboard_rows import fake_board
 
-    rows = quality_rows(LEADERBOARD_MODELS, instructions=10)
-    for row in rows:
-        row["rubric"] = "helpfulness" if row["category"] == "even" else "honesty"
     root = tmp_path_factory.mktemp("leaderboard")
-    source = write_jsonl(root / "responses.jsonl", rows)
-    options = LeaderboardOptions(
-        protocols=("direct", "baseline", "pairs"),
-        baseline="steady",
-        length_control=True,
-        resamples=100,
-        run=RunOptions(use_cache=False),
+    result = fake_board(
+        root, LEADERBOARD_MODELS, instructions=10, baseline="steady", length_control=True, resamples=100
     )
-    result = run_leaderboard([source], root / "board", Judge("fake", check_preset=False), options)
     assert result.exit_code == 0
     return root / "board"

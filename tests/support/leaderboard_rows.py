@@ -44,3 +44,24 @@ def quality_rows(levels: dict[str, int], instructions: int, seed: int = 0) -> li
 def write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
+
+
+def fake_board(root: Path, levels: dict[str, int], instructions: int, baseline: str, **options: Any) -> Any:
+    """A leaderboard run in ``root / "board"`` with every protocol, ranked by the fake judge through the library:
+    ``levels`` models of known quality on ``instructions`` instructions, two categories (even/odd) with one
+    rubric each (helpfulness/honesty); ``options`` go to LeaderboardOptions. The LeaderboardResult."""
+    from judgeforge.judge import Judge
+    from judgeforge.leaderboard import LeaderboardOptions, run_leaderboard
+    from judgeforge.runner import RunOptions
+
+    rows = quality_rows(levels, instructions=instructions)
+    for row in rows:
+        row["rubric"] = "helpfulness" if row["category"] == "even" else "honesty"
+    source = write_jsonl(root / "responses.jsonl", rows)
+    settings = LeaderboardOptions(
+        protocols=("direct", "baseline", "pairs"),
+        baseline=baseline,
+        run=RunOptions(use_cache=False),
+        **options,
+    )
+    return run_leaderboard([source], root / "board", Judge("fake", check_preset=False), settings)
