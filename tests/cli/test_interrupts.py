@@ -52,6 +52,12 @@ def count_lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
+def default_signals() -> None:
+    """In the child, before exec: Ctrl-C as a terminal delivers it. A shell that starts the test run in the
+    background (``cmd &``) sets SIGINT to ignored, children inherit that, and Python then keeps it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_when(
     process: subprocess.Popen[str], ready: Callable[[], bool], signum: int, timeout: float = 60
 ) -> None:
@@ -89,7 +95,9 @@ def test_interrupted_grade_says_how_to_resume_and_the_rerun_completes(
     out = tmp_path / "graded.jsonl"
     args = command("grade", str(source), "-o", str(out), *SLOW, "--quiet")
     env = environment(tmp_path)
-    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals
+    )
     try:
         interrupt_when(process, lambda: count_lines(out) >= 20, signum)
         _, stderr = process.communicate(timeout=60)
@@ -128,7 +136,12 @@ def test_interrupted_build_preferences_keeps_its_pairs(tmp_path: Path) -> None:
     args = command("build-preferences", str(source), "-o", str(out), "--teacher-backend", "fake",
                    "--teacher-backend-option", "latency_ms=100", "--batch-size", "5")  # fmt: skip
     process = subprocess.Popen(
-        args, env=environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        args,
+        env=environment(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_signals,
     )
     try:
         interrupt_when(process, lambda: count_lines(out) >= 5, signal.SIGTERM)
@@ -156,7 +169,12 @@ def test_serve_stops_gracefully_on_a_signal(signum: int, tmp_path: Path) -> None
         port = sock.getsockname()[1]
     args = command("serve", "--port", str(port), "--insecure-no-auth", "--backend", "fake")
     process = subprocess.Popen(
-        args, env=environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        args,
+        env=environment(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_signals,
     )
 
     def healthy() -> bool:
