@@ -58,6 +58,13 @@ def default_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """A command as a child process, its output captured, SIGINT at its default."""
+    return subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals
+    )
+
+
 def interrupt_when(
     process: subprocess.Popen[str], ready: Callable[[], bool], signum: int, timeout: float = 60
 ) -> None:
@@ -95,9 +102,7 @@ def test_interrupted_grade_says_how_to_resume_and_the_rerun_completes(
     out = tmp_path / "graded.jsonl"
     args = command("grade", str(source), "-o", str(out), *SLOW, "--quiet")
     env = environment(tmp_path)
-    process = subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals
-    )
+    process = start(args, env)
     try:
         interrupt_when(process, lambda: count_lines(out) >= 20, signum)
         _, stderr = process.communicate(timeout=60)
@@ -135,14 +140,7 @@ def test_interrupted_build_preferences_keeps_its_pairs(tmp_path: Path) -> None:
     out = tmp_path / "prefs.jsonl"
     args = command("build-preferences", str(source), "-o", str(out), "--teacher-backend", "fake",
                    "--teacher-backend-option", "latency_ms=100", "--batch-size", "5")  # fmt: skip
-    process = subprocess.Popen(
-        args,
-        env=environment(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=default_signals,
-    )
+    process = start(args, environment(tmp_path))
     try:
         interrupt_when(process, lambda: count_lines(out) >= 5, signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
@@ -168,14 +166,7 @@ def test_serve_stops_gracefully_on_a_signal(signum: int, tmp_path: Path) -> None
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     args = command("serve", "--port", str(port), "--insecure-no-auth", "--backend", "fake")
-    process = subprocess.Popen(
-        args,
-        env=environment(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=default_signals,
-    )
+    process = start(args, environment(tmp_path))
 
     def healthy() -> bool:
         try:
