@@ -112,11 +112,10 @@ class TemplateSet:
         plan = self._plans.get((mode, has_reference))
         if plan is None:
             key = self.template_key(mode, has_reference)
-            binding = self.bindings.get(key)
             plan = RenderPlan(
                 key=key,
                 system=self.system_prompt(key),
-                prefill=binding.prefill if binding is not None else "",
+                prefill=self.prefill(key),
                 rubric_slots=_needed_slots(self, key),
                 standard_scale=self.scale == _STANDARD,
             )

@@ -73,11 +73,12 @@ class SummaryAccumulator:
         else:
             self._add_samples(verdicts, field, failure is None)
         usage = line.get("usage")
-        if type(usage) is dict:  # the common case, inline
+        if isinstance(usage, dict):
             self.tokens_in += usage.get("prompt_tokens", 0)
             self.tokens_out += usage.get("completion_tokens", 0)
-        else:
-            self._add_usage(usage)
+        elif usage:  # files written before usage was labelled: [in, out]
+            self.tokens_in += usage[0]
+            self.tokens_out += usage[1]
         agreement = line.get("agreement")
         if agreement is not None:
             self.agreement_sum += agreement
@@ -98,14 +99,6 @@ class SummaryAccumulator:
             self.rows_with_failed_samples += 1
             self.failed_samples.update(failure_reason(reason) for reason in failed)
         self.logprobs_missing.update(v["logprobs_missing"] for v in verdicts if "logprobs_missing" in v)
-
-    def _add_usage(self, usage: Any) -> None:
-        if isinstance(usage, dict):
-            self.tokens_in += usage.get("prompt_tokens", 0)
-            self.tokens_out += usage.get("completion_tokens", 0)
-        elif usage:  # files written before usage was labelled: [in, out]
-            self.tokens_in += usage[0]
-            self.tokens_out += usage[1]
 
     def report(self, mode: str, price_per_1k_tokens: float | None) -> dict[str, Any]:
         level: Level = "ordinal" if mode == "absolute" else "nominal"
