@@ -68,6 +68,16 @@ def register(subparsers: Any) -> None:
     add_report_option(sweep)
     sweep.set_defaults(func=run_sweep)
 
+    vectors = subparsers.add_parser(
+        "task-vectors", help="each fine-tune's distance from its base and the cosine between fine-tunes"
+    )
+    vectors.add_argument("base", help="the base model folder (safetensors)")
+    vectors.add_argument(
+        "models", nargs="+", metavar="MODEL", help="fine-tuned model folders, LABEL=PATH or PATH"
+    )
+    vectors.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON")
+    vectors.set_defaults(func=run_task_vectors)
+
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     def progress(done: int, total: int) -> None:
@@ -127,4 +137,24 @@ def run_sweep(args: argparse.Namespace) -> int:
         metrics = " ".join(f"{k}={v:.4g}" for k, v in sorted(p.metrics.items()))
         print(f"{p.label}\t{p.model_dir}\t{metrics}".rstrip())
     write_report_if_asked(args, args.out_root, Path(args.out_root) / "report.html")
+    return 0
+
+
+def run_task_vectors(args: argparse.Namespace) -> int:
+    """Print ||Delta|| / ||theta_base|| per model and cos(Delta_i, Delta_j) per pair (see merge.task_vectors)."""
+    import json
+
+    from judgeforge.merge.task_vectors import task_vectors
+
+    labelled = [spec.split("=", 1) if "=" in spec else [spec, spec] for spec in args.models]
+    report = task_vectors(args.base, [path for _, path in labelled], [label for label, _ in labelled])
+    print(f"{report.tensors} tensors compared against {args.base}")
+    for vector in report.vectors:
+        print(
+            f"{vector.model}\t||delta|| / ||base|| = {vector.relative_norm:.4f}\t(||delta|| = {vector.delta_norm:.4g})"
+        )
+    for (a, b), cosine in report.cosines.items():
+        print(f"cos({a}, {b}) = " + ("undefined (a zero task vector)" if cosine is None else f"{cosine:.4f}"))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
     return 0
