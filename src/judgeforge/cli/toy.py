@@ -17,6 +17,12 @@ def register(subparsers: Any) -> None:
     generate.add_argument("--train-groups", type=int, default=400, help="groups of 5 responses per family")
     generate.add_argument("--test-groups", type=int, default=16, help="test groups per family")
     generate.add_argument("--pretrain-groups", type=int, default=150, help="pre-training groups per family")
+    generate.add_argument(
+        "--no-checking-documents",
+        dest="checking_documents",
+        action="store_false",
+        help="pre-training corpus without the neutral checking documents (judge formats with coin flips only)",
+    )
     generate.set_defaults(func=run_generate)
 
     pretrain = commands.add_parser("pretrain", help="build the tokenizer and pre-train the base model")
@@ -25,6 +31,7 @@ def register(subparsers: Any) -> None:
     pretrain.add_argument("--config", default=None, help="YAML with `shape` and `loop` keys (see toy.base)")
     pretrain.add_argument("--steps", type=int, default=None, help="override loop.steps")
     pretrain.set_defaults(func=run_pretrain)
+    register_base(commands)
     register_models(commands)
 
 
@@ -36,6 +43,7 @@ def run_generate(args: argparse.Namespace) -> int:
         train_groups=args.train_groups,
         test_groups=args.test_groups,
         pretrain_groups=args.pretrain_groups,
+        checking_documents=args.checking_documents,
     )
     manifest = write_world(args.out, spec)
     print(json.dumps(manifest["rows"], indent=2))
@@ -51,11 +59,32 @@ def run_pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def register_base(commands: Any) -> None:
+    base = commands.add_parser("base", help="generate the world and pre-train the toy base (make toy-base)")
+    base.add_argument("--configs", default="toy/configs", help="folder with the toy configs (pretrain.yaml)")
+    base.add_argument("--root", default="toy/build", help="work folder (the world is generated here)")
+    base.add_argument("--out", default="toy/base", help="where the base model is written")
+    base.set_defaults(func=run_base)
+
+
+def run_base(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from judgeforge.toy.pipeline import Pipeline
+
+    pipeline = Pipeline(configs=Path(args.configs), root=Path(args.root), base=Path(args.out))
+    print(json.dumps(pipeline.build_base(), indent=2))
+    return 0
+
+
 def register_models(commands: Any) -> None:
-    models = commands.add_parser("models", help="the whole recipe: data, base, DA/PR/joint, merges, bench")
+    models = commands.add_parser(
+        "models", help="the recipe from the committed base: data, DA/PR/joint, merges, analyses, bench"
+    )
     models.add_argument("--configs", default="toy/configs", help="folder with the toy configs")
     models.add_argument("--root", default="toy/build", help="work folder")
     models.add_argument("--models-out", default="toy/models", help="where the committed judges are copied")
+    models.add_argument("--base", default="toy/base", help="the pre-trained base (built by `make toy-base`)")
     models.add_argument("--quick", action="store_true", help="minimal sizes (a smoke test)")
     models.add_argument("--step", action="append", default=[], help="run only these steps (repeatable)")
     models.set_defaults(func=run_models)
@@ -70,6 +99,7 @@ def run_models(args: argparse.Namespace) -> int:
         configs=Path(args.configs),
         root=Path(args.root),
         models_out=Path(args.models_out) if args.models_out else None,
+        base=Path(args.base),
         quick=args.quick,
     )
     timings = pipeline.run(args.step)

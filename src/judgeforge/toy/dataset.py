@@ -6,7 +6,8 @@ The Preference Collection is built from ``feedback_collection.jsonl`` by the pro
 Layout of ``OUT``::
 
     feedback_collection.jsonl      Feedback Collection rows (trained families, train split)
-    pretrain.jsonl                 pre-training documents (system, user, output) with coin-flip verdicts
+    pretrain.jsonl                 pre-training documents (system, user, output): true checklists in a neutral
+                                   format, judge formats with coin-flip verdicts
     bench/toy_direct.json          Vicuna-Bench-style direct set, trained families (test split)
     bench/toy_direct_heldout.json  the same for the held-out family
     bench/toy_pairs.json           HHH-style pairwise set, trained families (test split)
@@ -25,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from judgeforge.toy.corpus import noised_documents
+from judgeforge.toy.corpus import pretraining_documents
 from judgeforge.toy.families import held_out_families, trained_families
 from judgeforge.toy.world import Group, direct_bench_rows, feedback_rows, make_groups, pair_bench_rows
 
@@ -40,6 +41,7 @@ class WorldSpec(BaseModel):
     test_groups: int = Field(default=16, ge=1)
     pretrain_groups: int = Field(default=150, ge=1)
     pairs_per_test_group: int = Field(default=4, ge=1, le=10)
+    checking_documents: bool = True
 
 
 def _dump_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
@@ -82,7 +84,7 @@ def write_world(out_dir: str | Path, spec: WorldSpec | None = None) -> dict[str,
     counts = {
         "feedback_collection.jsonl": _dump_jsonl(out / "feedback_collection.jsonl", feedback_rows(train)),
         "pretrain.jsonl": _dump_jsonl(
-            out / "pretrain.jsonl", (asdict(d) for d in noised_documents(pretrain, spec.seed))
+            out / "pretrain.jsonl", (asdict(d) for d in pretraining_documents(pretrain, spec.seed, spec.checking_documents))
         ),
         "bench/toy_direct.json": _dump_json(out / "bench/toy_direct.json", direct_bench_rows(test_in)),
         "bench/toy_direct_heldout.json": _dump_json(

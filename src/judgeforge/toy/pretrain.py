@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, replace
@@ -59,5 +60,13 @@ def pretrain_base(
             print(f"pretrain step {entry['step']}/{loop.steps} loss {entry['loss']} ({entry['seconds']} s)")
 
         history = train_loop(model, tokenizer, documents, loop, log=log)
-    meta = {"stage": "pretrain", "shape": asdict(shape), "loop": asdict(loop), "log": history}
+    corpus_sha256 = hashlib.sha256((Path(world_dir) / "pretrain.jsonl").read_bytes()).hexdigest()
+    meta = {
+        "stage": "pretrain",
+        "shape": asdict(shape),
+        "loop": asdict(loop),
+        "corpus_sha256": corpus_sha256,
+        "documents": len(documents),
+        "log": history,
+    }
     return save(model, tokenizer, Path(out_dir), meta)
