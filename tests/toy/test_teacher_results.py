@@ -58,3 +58,23 @@ def test_pair_metrics_count_a_missing_verdict_as_wrong() -> None:
         {"winner": "B", "gold": "B"},
     ]
     assert pair_metrics(rows) == {"items": 4, "parse_rate": 0.75, "accuracy": 0.5}
+
+
+def test_intervals_bracket_the_estimate_and_shrink_with_more_items() -> None:
+    rows = [_direct(s if i % 7 else 6 - s, s) for i in range(40) for s in (1, 2, 3, 4, 5)] + [
+        _direct(None, 2)
+    ]
+    metrics = direct_metrics(rows, resamples=300)
+    for name in ("pearson", "spearman", "kendall", "parse_rate"):
+        low, high = metrics[f"{name}_ci"]
+        assert low <= metrics[name] <= high, name
+    assert metrics["parse_rate_ci"][1] <= 1.0 and metrics["parse_rate_ci"][0] < 1.0
+    perfect = direct_metrics([_direct(s, s) for s in (1, 2, 3, 4, 5) * 4], resamples=100)
+    assert perfect["pearson_ci"] == [pytest.approx(1.0), pytest.approx(1.0)]
+    pairs = [{"winner": "A", "gold": "A" if i % 4 else "B"} for i in range(200)]
+    few = pair_metrics(pairs[:20], resamples=300)
+    many = pair_metrics(pairs, resamples=300)
+    assert many["accuracy"] == pytest.approx(0.75)
+    assert many["accuracy_ci"][0] <= 0.75 <= many["accuracy_ci"][1]
+    width = lambda m: m["accuracy_ci"][1] - m["accuracy_ci"][0]  # noqa: E731
+    assert width(many) < width(few)
