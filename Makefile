@@ -7,7 +7,7 @@ CONSTRAINTS := constraints.txt
 EXTRAS ?= dev,train,merge,hf,data,bench,serve,report,llamacpp,ray
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(CONSTRAINTS) | cksum | cut -d' ' -f1)
 
-.PHONY: install browser test lint typecheck pytest demo test-vllm clean
+.PHONY: install browser test lint typecheck pytest demo toy-base toy-models test-vllm clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,7 +43,11 @@ test: lint typecheck pytest
 demo: install
 	$(PY) -m judgeforge demo
 
-# The toy world's judges (docs/toy_reproduction.md): data, base, DA/PR/joint SFT, merges, bench; ~20-40 min on 2 cores.
+# The toy world (docs/toy_reproduction.md). toy-base: the world and the pre-trained base in toy/base (the slow,
+# once-only step). toy-models: from that base, the DA/PR/joint judges, merges, analyses and bench.
+toy-base: install
+	$(PY) -m judgeforge toy base
+
 toy-models: install
 	$(PY) -m judgeforge toy models
 

@@ -31,7 +31,12 @@ def test_quick_pipeline_end_to_end(tmp_path: Path) -> None:
         "train-da",
         "train-pr",
         "train-joint",
+        "train-da-seed1",
+        "merge-sweep",
         "merge-ties",
+        "merge-da-seeds",
+        "task-vectors",
+        "sweep-report",
     ):
         assert step in timings
     prefs = (root / "world" / "preference_collection.jsonl").read_text().splitlines()
@@ -44,6 +49,10 @@ def test_quick_pipeline_end_to_end(tmp_path: Path) -> None:
     assert (models / "da" / "train_log.jsonl").is_file()
     results = json.loads((tmp_path / "results.json").read_text())
     assert set(results) == {"da", "linear-0.5"}
+    assert results["da"]["toy-direct"]["overall"]["parse_rate_ci"] is not None
+    vectors = json.loads((tmp_path / "task_vectors.json").read_text())
+    assert set(vectors["models"]) == {"da", "pr", "joint", "da-seed1", "pr-seed1"}
+    assert list((root / "sweep-charts").glob("*.png"))
     direct = results["da"]["toy-direct"]
     assert direct["overall"]["items"] == 4 * 2 * 5
     assert set(direct["families"]) == {"format", "keywords", "ordering", "arithmetic"}
