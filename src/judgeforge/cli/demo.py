@@ -26,12 +26,13 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from judgeforge.toy.demo import DEFAULT_MODELS, family_rows, run_demo
+    from judgeforge.toy.demo import DEFAULT_MODELS, family_rows, paper_claim, parameter_count, run_demo
 
     console = Console()
     models = args.model or list(DEFAULT_MODELS)
+    size = parameter_count(models[0]) / 1e6
     console.print(
-        f"[bold]judgeforge demo[/bold]: the committed toy judges ({', '.join(models)}; ~0.26M parameters "
+        f"[bold]judgeforge demo[/bold]: the committed toy judges ({', '.join(models)}; {size:.2f}M parameters "
         "each) on fresh toy items whose true verdicts are known, through the in-process transformers backend."
     )
     result = run_demo(models, args.output, seed=args.seed, groups=args.groups)
@@ -44,11 +45,13 @@ def run(args: argparse.Namespace) -> int:
         for row in family_rows(result.metrics, label):
             table.add_row(*row)
         console.print(table)
+    if not args.model:
+        console.print(f"\n[bold]{paper_claim(result.metrics)}[/bold]")
     console.print(f"\nbench results and report.md: {args.output}/bench")
     if result.report is not None:
         console.print(f"HTML report: {result.report}")
     console.print(
         "[dim]toy-*: the LM judges (merged = linear DA+PR at alpha 0.5); length and rouge-l: trivial "
-        "baselines. What this scale learns, and why the merge breaks: docs/toy_reproduction.md[/dim]"
+        "baselines. The recipe, the sweep and the verdict with intervals: docs/toy_reproduction.md[/dim]"
     )
     return 0

@@ -5,7 +5,8 @@
    the in-process ``transformers`` backend, showing its raw output;
 3. run a small benchmark (the four toy test sets) with the merged judge, the joint, DA and PR judges it is
    compared with, and two trivial baselines (response length, ROUGE-L against the reference);
-4. print per-family numbers against the known true scores and write the HTML report.
+4. print per-family numbers against the known true scores, one line on where the merged judge stands against
+   the paper's claim (:func:`paper_claim`), and write the HTML report.
 """
 
 from __future__ import annotations
@@ -161,3 +162,44 @@ def _num(value: float | None, percent: bool = False) -> str:
     if value is None:
         return "–"
     return f"{100 * value:.0f}" if percent else f"{value:.2f}"
+
+
+def parameter_count(model: str | Path) -> int:
+    """Weights in a committed model folder, from its safetensors headers (no tensor is read)."""
+    import math
+
+    from judgeforge.merge.io import ModelReader
+
+    reader = ModelReader(committed_model(model))
+    return sum(math.prod(info.shape) for info in reader.tensors.values())
+
+
+def paper_claim(metrics: dict[str, dict[str, Any]], merged: str = "toy-merged") -> str:
+    """One line: does the merged judge match or beat the DA, PR and joint judges on each in-distribution format?
+
+    The Prometheus 2 claim (Kim et al., 2024, arXiv:2405.01535): a linear merge of a direct-assessment and a
+    pairwise-ranking judge is at least as good as each single-format judge and the jointly trained one on both
+    formats. Compared here: DA Pearson on ``toy-direct`` against the DA and joint judges, PR accuracy on
+    ``toy-pairs`` against the PR and joint judges (point estimates on the demo's items; the committed
+    ``toy/results.json`` has the intervals).
+    """
+
+    def value(label: str, bench: str, name: str) -> float | None:
+        found = metrics.get(label, {}).get(bench, {}).get("overall", {}).get(name)
+        return None if found is None else float(found)
+
+    parts, holds = [], True
+    for bench, name, rivals, unit in (
+        ("toy-direct", "pearson", ("toy-da", "toy-joint"), "DA Pearson"),
+        ("toy-pairs", "accuracy", ("toy-pr", "toy-joint"), "PR accuracy"),
+    ):
+        mine = value(merged, bench, name)
+        others = {label: value(label, bench, name) for label in rivals if label in metrics}
+        shown = ", ".join(f"{label.removeprefix('toy-')} {_num(v)}" for label, v in others.items())
+        parts.append(f"{unit} {_num(mine)} (vs {shown})")
+        holds = holds and mine is not None and all(v is None or mine >= v for v in others.values())
+    verdict = "holds on these items" if holds else "does not hold on these items"
+    return (
+        f"Paper's claim (merged >= single-format and joint judges on both formats) {verdict}: "
+        + "; ".join(parts)
+    )
