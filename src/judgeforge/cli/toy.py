@@ -33,6 +33,7 @@ def register(subparsers: Any) -> None:
     pretrain.set_defaults(func=run_pretrain)
     register_base(commands)
     register_models(commands)
+    register_probe(commands)
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -104,4 +105,25 @@ def run_models(args: argparse.Namespace) -> int:
     )
     timings = pipeline.run(args.step)
     print(json.dumps(timings, indent=2))
+    return 0
+
+
+def register_probe(commands: Any) -> None:
+    probe = commands.add_parser(
+        "probe", help="how well a toy model checks responses in the neutral checking format (per family)"
+    )
+    probe.add_argument("model", help="a toy model folder (e.g. toy/base)")
+    probe.add_argument("--groups", type=int, default=4, help="test groups per family (5 responses each)")
+    probe.set_defaults(func=run_probe)
+
+
+def run_probe(args: argparse.Namespace) -> int:
+    from judgeforge.toy.probe import probe
+
+    print("family\tchecks right\texact checklists")
+    for score in probe(args.model, groups=args.groups):
+        print(
+            f"{score.family}\t{score.accuracy:.3f} ({score.outcomes_right}/{score.outcomes})"
+            f"\t{score.exact}/{score.documents}"
+        )
     return 0

@@ -50,7 +50,7 @@ def pretrain_base(
     texts = [f"{d.user} {d.output}" for d in documents]
     tokenizer = build_tokenizer(texts, tokenizer_phrases(), shape.vocab_size)
     model = build_model(tokenizer, shape, loop.seed)
-    log_file = Path(log_path) if log_path else Path(out_dir).with_suffix(".log.jsonl")
+    log_file = Path(log_path) if log_path else Path(out_dir) / "pretrain_log.jsonl"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("w", encoding="utf-8") as handle:
 
