@@ -3,9 +3,10 @@ the fake backend and a toy judge, and are refused by a set that cannot show them
 
 Every run goes through the real runner (``run_grading``). The toy judge is the committed DA judge
 (``toy/models/da``: a tiny Llama trained on Prometheus 2 prompts and outputs only) behind the in-process
-transformers backend, loaded once for the module. Shown a Flow-Judge or Selene prompt it still answers in the
-only format it learnt (``... [RESULT] 2``), so the family's strict parser finds no verdict: the true behaviour
-is a failure recorded as data, per row, with the reason and the raw output, never a default score.
+transformers backend, loaded once for the module. Shown a Flow-Judge or Selene prompt it writes Prometheus-style
+text (checklist phrases, ``[RESULT]``) or fragments of it, never that family's format, so the family's strict
+parser finds no verdict: the true behaviour is a failure recorded as data, per row, with the reason and the raw
+output, never a default score.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def test_the_toy_judge_grades_each_scale_and_its_unreadable_outputs_are_failures
         assert line["failure"] == reason and line["score"] is None and "label" not in line
         (verdict,) = line["verdicts"]
         assert verdict["failure"] == reason and "score" not in verdict and "label" not in verdict
-        assert "[RESULT]" in verdict["raw"]  # the Prometheus format it was trained on, kept as written
+        assert verdict["raw"].strip()  # what the model wrote, kept as written
     assert line["usage"]["completion_tokens"] > 0
 
 

@@ -189,14 +189,14 @@ def paper_claim(metrics: dict[str, dict[str, Any]], merged: str = "toy-merged") 
         return None if found is None else float(found)
 
     parts, holds = [], True
-    for bench, name, rivals, unit in (
-        ("toy-direct", "pearson", ("toy-da", "toy-joint"), "DA Pearson"),
-        ("toy-pairs", "accuracy", ("toy-pr", "toy-joint"), "PR accuracy"),
+    for bench, name, rivals, unit, percent in (
+        ("toy-direct", "pearson", ("toy-da", "toy-joint"), "DA Pearson", False),
+        ("toy-pairs", "accuracy", ("toy-pr", "toy-joint"), "PR accuracy %", True),
     ):
         mine = value(merged, bench, name)
         others = {label: value(label, bench, name) for label in rivals if label in metrics}
-        shown = ", ".join(f"{label.removeprefix('toy-')} {_num(v)}" for label, v in others.items())
-        parts.append(f"{unit} {_num(mine)} (vs {shown})")
+        shown = ", ".join(f"{label.removeprefix('toy-')} {_num(v, percent)}" for label, v in others.items())
+        parts.append(f"{unit} {_num(mine, percent)} (vs {shown})")
         holds = holds and mine is not None and all(v is None or mine >= v for v in others.values())
     verdict = "holds on these items" if holds else "does not hold on these items"
     return (

@@ -251,16 +251,21 @@ class Pipeline:
         self.commit_models()
 
     def commit_models(self) -> None:
-        """Copy the DA, PR, joint and alpha = 0.5 judges (with configs and logs) to ``models_out``."""
+        """Copy the DA, PR, joint and alpha = 0.5 judges (with configs and logs) to ``models_out``, and the
+        results, task vectors, timings and the sweep's table and charts beside it."""
         if self.models_out is None:
             return
         for name, source in COMMITTED.items():
             target = self.models_out / name
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(self.root / source, target, ignore=shutil.ignore_patterns("checkpoint-*", "runs"))
-        for name in ("results.json", "results.md", "timings.json", "task_vectors.json"):
-            if (self.models_out.parent / name).resolve() != (self.root / name).resolve():
-                shutil.copy2(self.root / name, self.models_out.parent / name)
+        published = self.models_out.parent
+        for name in ("results.json", "results.md", "timings.json", "task_vectors.json", "sweep.md"):
+            if (published / name).resolve() != (self.root / name).resolve():
+                shutil.copy2(self.root / name, published / name)
+        if (published / "sweep-charts").resolve() != (self.root / "sweep-charts").resolve():
+            shutil.rmtree(published / "sweep-charts", ignore_errors=True)
+            shutil.copytree(self.root / "sweep-charts", published / "sweep-charts")
 
     def train_all(self) -> None:
         for label in FINE_TUNES:

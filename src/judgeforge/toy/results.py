@@ -116,9 +116,9 @@ def collect_results(
 
 def vectors_table(report: Mapping[str, Any]) -> str:
     """``judgeforge task-vectors --json`` output as two markdown tables (norms; cosines)."""
-    lines = ["| judge | ||Delta|| / ||theta_base|| |", "| --- | --- |"]
+    lines = ["| judge | ‖Δ‖ / ‖θ_base‖ |", "| --- | --- |"]
     lines += [f"| {name} | {values['relative_norm']:.4f} |" for name, values in report["models"].items()]
-    lines += ["", "| pair | cos(Delta_a, Delta_b) |", "| --- | --- |"]
+    lines += ["", "| pair | cos(Δ_a, Δ_b) |", "| --- | --- |"]
     lines += [f"| {c['a']}, {c['b']} | {_fmt(c['cosine'])} |" for c in report["cosines"]]
     return "\n".join(lines) + "\n"
 
