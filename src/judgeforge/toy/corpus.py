@@ -56,7 +56,9 @@ def checking_documents(groups: Sequence[Group]) -> list[Document]:
     for group in groups:
         task = group.task
         for response in group.responses:
-            user = f"Instruction: {task.instruction}\nReference: {task.reference_answer}\nResponse: {response}"
+            user = (
+                f"Instruction: {task.instruction}\nReference: {task.reference_answer}\nResponse: {response}"
+            )
             documents.append(Document(CHECKER_SYSTEM, user, checklist(group.family.check(task, response))))
     return documents
 

@@ -84,7 +84,8 @@ def write_world(out_dir: str | Path, spec: WorldSpec | None = None) -> dict[str,
     counts = {
         "feedback_collection.jsonl": _dump_jsonl(out / "feedback_collection.jsonl", feedback_rows(train)),
         "pretrain.jsonl": _dump_jsonl(
-            out / "pretrain.jsonl", (asdict(d) for d in pretraining_documents(pretrain, spec.seed, spec.checking_documents))
+            out / "pretrain.jsonl",
+            (asdict(d) for d in pretraining_documents(pretrain, spec.seed, spec.checking_documents)),
         ),
         "bench/toy_direct.json": _dump_json(out / "bench/toy_direct.json", direct_bench_rows(test_in)),
         "bench/toy_direct_heldout.json": _dump_json(

@@ -134,9 +134,11 @@ class Pipeline:
         """``make toy-base``: generate the world and pre-train the base into ``out`` (default ``self.base``)."""
         started = time.monotonic()
         self.generate()
-        self.pretrain(out or self.base)
+        target = out or self.base
+        self.pretrain(target)
         self.timings["total (base)"] = round(time.monotonic() - started, 1)
         self._save_timings()
+        shutil.copy2(self.root / "timings.json", target / "build_timings.json")
         return self.timings
 
     def use_base(self) -> None:
@@ -252,7 +254,7 @@ class Pipeline:
 
     def commit_models(self) -> None:
         """Copy the DA, PR, joint and alpha = 0.5 judges (with configs and logs) to ``models_out``, and the
-        results, task vectors, timings and the sweep's table and charts beside it."""
+        results, task vectors and the sweep's table and charts beside it (``run`` adds the timings last)."""
         if self.models_out is None:
             return
         for name, source in COMMITTED.items():
@@ -260,7 +262,7 @@ class Pipeline:
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(self.root / source, target, ignore=shutil.ignore_patterns("checkpoint-*", "runs"))
         published = self.models_out.parent
-        for name in ("results.json", "results.md", "timings.json", "task_vectors.json", "sweep.md"):
+        for name in ("results.json", "results.md", "task_vectors.json", "sweep.md"):
             if (published / name).resolve() != (self.root / name).resolve():
                 shutil.copy2(self.root / name, published / name)
         if (published / "sweep-charts").resolve() != (self.root / "sweep-charts").resolve():
@@ -306,4 +308,8 @@ class Pipeline:
             time.monotonic() - started, 1
         )
         self._save_timings()
+        if self.models_out is not None and (not steps or "results" in steps):
+            shutil.copy2(
+                self.root / "timings.json", self.models_out.parent / "timings.json"
+            )  # with the total
         return self.timings
