@@ -77,9 +77,14 @@ def test_killing_a_server_mid_run_still_grades_every_row_once(
         rendered = judge.renderer.direct(row)
         shown = rendered.text if endpoint == "completions" else rendered.messages[-1].content
         assert judgment.score == expected_score(shown)
-    # every row answered exactly once overall: the killed server's unanswered requests went to the other
+    # every row answered, the killed server's unanswered requests by the other. The stub logs "done" just
+    # before it sends, so a kill between the two loses an answer the log counts: that row is answered again by
+    # the second server (at most one such row per request in flight, and never a row the first had delivered).
     answered = Counter(first.events("done") + second.events("done"))
-    assert len(answered) == len(rows) and set(answered.values()) == {1}
+    assert len(answered) == len(rows)
+    twice = {digest for digest, times in answered.items() if times > 1}
+    assert set(answered.values()) <= {1, 2} and len(twice) <= 4  # max_concurrency
+    assert twice <= set(first.events("done")) & set(second.events("done"))
     stats = {s["url"]: s for s in pool.stats()}
     assert stats[first.url]["marked_down"] == 1 and not stats[first.url]["healthy"]
     assert stats[first.url]["served"] + stats[second.url]["served"] == len(rows)
