@@ -44,6 +44,16 @@ class WorldSpec(BaseModel):
     checking_documents: bool = True
 
 
+RECIPE_WORLD = WorldSpec(train_groups=400, test_groups=8, pretrain_groups=1000)  # make toy-base / toy-models
+QUICK_WORLD = WorldSpec(train_groups=8, test_groups=2, pretrain_groups=4)  # the pipeline's --quick smoke test
+
+
+def corpus_sha256(world_dir: str | Path) -> str:
+    """The SHA-256 of a generated world's ``pretrain.jsonl``, as its ``manifest.json`` records it."""
+    manifest = json.loads((Path(world_dir) / "manifest.json").read_text(encoding="utf-8"))
+    return str(manifest["sha256"]["pretrain.jsonl"])
+
+
 def _dump_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as handle:

@@ -25,7 +25,6 @@ are copied with the path replaced), and ``--quick`` shrinks every size for a smo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -37,11 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from judgeforge.errors import ConfigError
+from judgeforge.toy.dataset import QUICK_WORLD, RECIPE_WORLD, corpus_sha256
 
 DEFAULT_ROOT = "toy/build"
 DEFAULT_BASE = Path("toy/base")
-WORLD_SIZES = ("--train-groups", "400", "--test-groups", "8", "--pretrain-groups", "1000")
-QUICK_WORLD_SIZES = ("--train-groups", "8", "--test-groups", "2", "--pretrain-groups", "4")
 ALPHAS = tuple(round(0.1 * step, 1) for step in range(11))
 BENCHES = ("toy-direct", "toy-direct-heldout", "toy-pairs", "toy-pairs-heldout")
 BENCH_FILES = ("toy_direct.json", "toy_direct_heldout.json", "toy_pairs.json", "toy_pairs_heldout.json")
@@ -67,10 +65,6 @@ GREEDY = ("temperature=0", "repetition_penalty=1.0", "max_tokens=200")
 def linear_label(alpha: float) -> str:
     """The results label of the linear merge at ``alpha`` (PR weight): ``linear-0.5``."""
     return f"linear-{alpha:g}"
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass
@@ -122,7 +116,9 @@ class Pipeline:
         return self.root / "world"
 
     def generate(self) -> None:
-        sizes = QUICK_WORLD_SIZES if self.quick else WORLD_SIZES
+        spec = QUICK_WORLD if self.quick else RECIPE_WORLD
+        groups = {"train": spec.train_groups, "test": spec.test_groups, "pretrain": spec.pretrain_groups}
+        sizes = [arg for split, count in groups.items() for arg in (f"--{split}-groups", str(count))]
         self.judgeforge("generate", "toy", "generate", str(self.world), "--seed", str(self.seed), *sizes)
 
     def pretrain(self, out: Path) -> None:
@@ -151,7 +147,7 @@ class Pipeline:
         if not meta_path.is_file():
             raise ConfigError(f"no toy base at {self.base}; build it with `make toy-base`")
         corpus = json.loads(meta_path.read_text(encoding="utf-8")).get("corpus_sha256")
-        if corpus != file_sha256(self.world / "pretrain.jsonl"):
+        if corpus != corpus_sha256(self.world):
             raise ConfigError(
                 f"the base at {self.base} was pre-trained on another corpus than {self.world}/pretrain.jsonl "
                 "(the world's generator or sizes changed); rebuild it with `make toy-base`"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, replace
@@ -14,6 +13,7 @@ import yaml
 from judgeforge.errors import ConfigError
 from judgeforge.toy.base import LoopConfig, ModelShape, build_model, build_tokenizer, save, train_loop
 from judgeforge.toy.corpus import Document, tokenizer_phrases
+from judgeforge.toy.dataset import corpus_sha256
 
 
 def read_documents(path: Path) -> list[Document]:
@@ -60,12 +60,11 @@ def pretrain_base(
             print(f"pretrain step {entry['step']}/{loop.steps} loss {entry['loss']} ({entry['seconds']} s)")
 
         history = train_loop(model, tokenizer, documents, loop, log=log)
-    corpus_sha256 = hashlib.sha256((Path(world_dir) / "pretrain.jsonl").read_bytes()).hexdigest()
     meta = {
         "stage": "pretrain",
         "shape": asdict(shape),
         "loop": asdict(loop),
-        "corpus_sha256": corpus_sha256,
+        "corpus_sha256": corpus_sha256(world_dir),
         "documents": len(documents),
         "log": history,
     }

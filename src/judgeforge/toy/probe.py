@@ -17,7 +17,7 @@ from typing import Any
 from judgeforge.lazy import require
 from judgeforge.toy.base import chat_text
 from judgeforge.toy.corpus import Document, checking_documents
-from judgeforge.toy.dataset import WorldSpec, split_groups
+from judgeforge.toy.dataset import RECIPE_WORLD, WorldSpec, split_groups
 
 OUTCOME = re.compile(r": (met|missed) \(")
 
@@ -47,7 +47,7 @@ def score_checklist(expected: str, written: str) -> tuple[int, int, bool]:
 def probe(model_dir: str | Path, groups: int = 4, spec: WorldSpec | None = None) -> list[CheckingScore]:
     """Probe ``model_dir`` on the first ``groups`` test groups of every family of the world ``spec``
     (default: the world ``make toy-models`` generates); 5 documents per group, greedy, 60 new tokens."""
-    spec = spec or WorldSpec(seed=0, train_groups=400, test_groups=8, pretrain_groups=1000)
+    spec = spec or RECIPE_WORLD
     transformers = require("transformers", "hf")
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(model_dir))
     tokenizer.padding_side = "left"
