@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from judgeforge.merge import chunked, merge_models, parse_config
-from judgeforge.merge.draws import BLOCK, DrawKey, RandomDrop, keep_mask
+from judgeforge.merge.draws import BLOCK, DrawKey, DrawStream, RandomDrop, keep_mask
 from judgeforge.merge.io import read_tensors
 from judgeforge.merge.methods import METHODS, TensorInputs
 
@@ -90,6 +90,24 @@ def test_the_draws_of_a_range_are_the_draws_of_the_whole_stream() -> None:
     ranges = [(0, N), (1, 9), (7, 8), (8, 4096), (12345, N)] + [(t, t + 1) for t in ties]
     for start, stop in ranges + [(max(t - 5, 0), t + 3) for t in ties]:
         assert np.array_equal(keep_mask(key, 0.3, start, stop), expected[start:stop]), (start, stop)
+    # One stream read range after range: consecutive ranges sharing a 64-bit output, gaps, ranges
+    # starting again before the last one ended, empty ranges.
+    reused = DrawStream(key)
+    walk = [
+        (0, 5),
+        (5, 6),
+        (6, 6),
+        (6, 13),
+        (13, 4096),
+        (4099, 4100),
+        (4101, 9000),
+        (2, 3),
+        (3, 12),
+        (100, N),
+    ]
+    for start, stop in walk:
+        got = keep_mask(key, 0.3, start, stop, reused)
+        assert np.array_equal(got, expected[start:stop]), (start, stop)
 
 
 def test_keys_differ_by_seed_tensor_and_model() -> None:

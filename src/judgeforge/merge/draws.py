@@ -59,8 +59,14 @@ class DrawKey:
         return np.frombuffer(digest, dtype="<u8").astype(np.uint64)
 
 
-def keep_mask(key: npt.NDArray[np.uint64], density: float, start: int, stop: int) -> BoolArray:
-    """Which entries of the flat range ``[start, stop)`` the drop keeps (see the module docstring)."""
+def keep_mask(
+    key: npt.NDArray[np.uint64], density: float, start: int, stop: int, draws: DrawStream | None = None
+) -> BoolArray:
+    """Which entries of the flat range ``[start, stop)`` the drop keeps (see the module docstring).
+
+    ``draws``: the key's stream 0 positioned by earlier calls (:class:`DrawStream`), so that consecutive
+    ranges continue it instead of seeding it again; the result is the same either way.
+    """
     threshold = round(density * 2**32)
     count = stop - start
     if threshold >= 2**32:
@@ -68,7 +74,7 @@ def keep_mask(key: npt.NDArray[np.uint64], density: float, start: int, stop: int
     if threshold <= 0:
         return np.zeros(count, dtype=np.bool_)
     high, low = divmod(threshold, 1 << 16)
-    words = _draws(key, _DRAWS, start, count)
+    words = (draws or DrawStream(key)).words(start, count)
     mask: BoolArray = words < np.uint16(high)
     if low:
         ties = np.flatnonzero(words == np.uint16(high))
@@ -81,14 +87,35 @@ def _stream(key: npt.NDArray[np.uint64], stream: int) -> np.random.PCG64:
     return np.random.PCG64(np.random.SeedSequence([int(key[0]), int(key[1]), stream]))
 
 
-def _draws(key: npt.NDArray[np.uint64], stream: int, start: int, count: int) -> npt.NDArray[np.uint16]:
-    """The 16-bit draws of entries ``start`` to ``start + count - 1`` of one stream."""
-    generator = _stream(key, stream)
-    generator.advance(start // _DRAWS_PER_OUTPUT)
-    skip = start % _DRAWS_PER_OUTPUT
-    raw = generator.random_raw(-(-(skip + count) // _DRAWS_PER_OUTPUT))
-    words: npt.NDArray[np.uint16] = raw.astype("<u8", copy=False).view("<u2")[skip : skip + count]
-    return words
+class DrawStream:
+    """The 16-bit draws of one key's stream, read range after range without seeding it again each time.
+
+    Seeding a PCG64 (``SeedSequence`` hashing) costs about as much as generating 10,000 entries' draws; a
+    merge reads each stream in consecutive ranges, so the generator is kept where the last range ended
+    (with that range's last 64-bit output, which the next range may share) and advanced forward from
+    there. A range that starts before that seeds the stream again.
+    """
+
+    def __init__(self, key: npt.NDArray[np.uint64], stream: int = _DRAWS) -> None:
+        self.key, self.stream = key, stream
+        self._generator: np.random.PCG64 | None = None
+        self._position = 0  # the index of the next 64-bit output the generator gives
+        self._last: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)  # output _position - 1, if drawn
+
+    def words(self, start: int, count: int) -> npt.NDArray[np.uint16]:
+        """The draws of entries ``start`` to ``start + count - 1``."""
+        first, skip = divmod(start, _DRAWS_PER_OUTPUT)
+        outputs = -(-(skip + count) // _DRAWS_PER_OUTPUT)
+        shared = int(first == self._position - 1 and self._last.size == 1)  # starts in the last output
+        if self._generator is None or first + shared < self._position:
+            self._generator, self._position, shared = _stream(self.key, self.stream), 0, 0
+        self._generator.advance(first + shared - self._position)
+        fresh = self._generator.random_raw(outputs - shared)
+        raw = np.concatenate([self._last, fresh]) if shared else fresh
+        self._position = first + outputs
+        self._last = raw[-1:].copy()
+        words: npt.NDArray[np.uint16] = raw.astype("<u8", copy=False).view("<u2")[skip : skip + count]
+        return words
 
 
 def _draws_at(
@@ -158,10 +185,16 @@ class RandomDrop:
     _after: BlockL1 = field(default_factory=BlockL1)
     _packed: dict[int, npt.NDArray[np.uint8]] = field(default_factory=dict)
     _scratch: npt.NDArray[np.float32] = field(default_factory=lambda: np.empty(0, dtype=np.float32))
+    _stream: DrawStream | None = None
+
+    def _mask(self, start: int, stop: int) -> BoolArray:
+        if self._stream is None:
+            self._stream = DrawStream(self.key)
+        return keep_mask(self.key, self.density, start, stop, self._stream)
 
     def measure(self, delta: torch.Tensor, start: int) -> None:
         """Add a range's contribution to both norms (``delta``: the flat range starting at ``start``)."""
-        mask = keep_mask(self.key, self.density, start, start + delta.numel())
+        mask = self._mask(start, start + delta.numel())
         self._packed[start] = np.packbits(mask)
         view = _numpy_view(delta)
         values = (
@@ -181,7 +214,7 @@ class RandomDrop:
         count = delta.numel()
         packed = self._packed.pop(start, None)
         if packed is None:
-            mask = keep_mask(self.key, self.density, start, start + count)
+            mask = self._mask(start, start + count)
         else:
             mask = np.unpackbits(packed, count=count).view(np.bool_)
         multiplier = self._buffer(count)

@@ -87,7 +87,7 @@ def start(settings: TaskSettings, x: TensorInputs, chunk: int) -> ChunkFn:
     others = x.others
     flat = [x.tensors[i].reshape(-1) for i in others]
     sparsifiers = [_sparsifier(settings, x, i, tensor, base, dtype, chunk) for i, tensor in zip(others, flat)]
-    weights = _weights(x, dtype)
+    mix = mixing(_weights(x, dtype), x.shared, settings.consensus)
     deltas = torch.empty((len(others), min(chunk, base.numel())), dtype=dtype)
     # reused from range to range (fresh multi-MB buffers cost the kernel's page zeroing every time)
     converted = None if base.dtype == dtype else torch.empty(deltas.shape[1], dtype=dtype)
@@ -99,7 +99,7 @@ def start(settings: TaskSettings, x: TensorInputs, chunk: int) -> ChunkFn:
             rows[row].copy_(tensor[begin:end]).sub_(base_part)
             if prune is not None:
                 prune(rows[row], begin)
-        return combine(rows, weights, x.shared, settings.consensus).add_(base_part)
+        return combine(rows, mix).add_(base_part)
 
     return merge
 
@@ -117,7 +117,8 @@ def whole(settings: TaskSettings, x: TensorInputs) -> torch.Tensor:
         sparse = _sparsified(settings, x, i, deltas[row])
         if sparse.data_ptr() != deltas[row].data_ptr():
             deltas[row] = sparse
-    mixed = combine(deltas.reshape(len(others), -1), _weights(x, deltas.dtype), x.shared, settings.consensus)
+    mix = mixing(_weights(x, deltas.dtype), x.shared, settings.consensus)
+    mixed = combine(deltas.reshape(len(others), -1), mix)
     return mixed.add_(base.reshape(-1)).reshape(base.shape).to(base.dtype)  # base + mixed, bit for bit
 
 
@@ -198,28 +199,61 @@ def _prune(cut: sparsify.Cut, delta: torch.Tensor, begin: int) -> None:
     sparsify.prune(delta, cut, begin)
 
 
-def combine(
-    rows: torch.Tensor, weights: torch.Tensor, shared: Mapping[str, Any], consensus: bool
-) -> torch.Tensor:
+@dataclass(frozen=True)
+class Mixing:
+    """What :func:`combine` needs of one tensor, found once per tensor rather than once per range.
+
+    ``weights`` has shape ``(models, 1)``; ``plain_divisor`` is task arithmetic's normalising divisor, the
+    weights' sum (1 where its magnitude is below 1e-8, as mergekit).
+    """
+
+    weights: torch.Tensor
+    weighted: bool  # some weight differs from 1 (multiplying by 1.0 changes no bit)
+    one_positive: float | None  # the weight when there is one model and it is positive (TIES's shortcut)
+    consensus: bool
+    normalize: bool
+    lam: float
+    plain_divisor: torch.Tensor
+
+
+def mixing(weights: torch.Tensor, shared: Mapping[str, Any], consensus: bool) -> Mixing:
+    """The constants of :func:`combine` for ``weights`` (shape ``(models, 1)``) and the method's settings."""
+    divisor = weights.sum(dim=0)
+    divisor[divisor.abs() < 1e-8] = 1
+    single = float(weights[0]) if weights.shape[0] == 1 and float(weights[0]) > 0 else None
+    return Mixing(
+        weights,
+        bool((weights != 1).any()),
+        single,
+        consensus,
+        bool(shared["normalize"]),
+        float(shared["lambda"]),
+        divisor,
+    )
+
+
+def combine(rows: torch.Tensor, mix: Mixing) -> torch.Tensor:
     """The weighted, optionally sign-elected and normalised sum of deltas (``rows``: one per model).
 
-    ``weights`` has shape ``(models, 1)``; ``rows`` is consumed (weighted and masked in place).
+    ``rows`` is consumed (weighted and masked in place).
 
     mergekit's arithmetic in cheaper kernels with the same results: the sign election as boolean algebra
     instead of comparing ``sign()`` tensors, the zero-divisor fix as ``+ (divisor == 0)`` instead of an
     indexed fill, and one-model sums as ``x + 0.0`` (what a sum starting from +0 gives).
     """
-    if bool((weights != 1).any()):  # multiplying by 1.0 changes no bit
-        rows.mul_(weights)
-    if consensus and rows.shape[0] == 1 and float(weights[0]) > 0:
-        mixed = _one_model_consensus(rows[0], float(weights[0]), bool(shared["normalize"]))
+    if mix.weighted:
+        rows.mul_(mix.weights)
+    if mix.consensus and mix.one_positive is not None:
+        mixed = _one_model_consensus(rows[0], mix.one_positive, mix.normalize)
     else:
-        mixed, divisor = _consensus_sum(rows, weights) if consensus else _plain_sum(rows, weights)
-        if shared["normalize"]:
+        if mix.consensus:
+            mixed, divisor = _consensus_sum(rows, mix.weights)
+        else:
+            mixed, divisor = _plain_sum(rows), mix.plain_divisor
+        if mix.normalize:
             mixed /= divisor
-    lam = float(shared["lambda"])
-    if lam != 1:
-        mixed *= lam
+    if mix.lam != 1:
+        mixed *= mix.lam
     return mixed
 
 
@@ -236,12 +270,9 @@ def _consensus_sum(rows: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Ten
     return _sum_models(rows.mul_(mask)), divisor
 
 
-def _plain_sum(rows: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Task arithmetic: the sum of the deltas, and of the weights (a sum below 1e-8 counts as 1)."""
-    divisor = weights.sum(dim=0)
-    divisor[divisor.abs() < 1e-8] = 1
-    one = rows.shape[0] == 1  # rows are consumed: one row's sum, row + 0.0, is computed in place
-    return (rows[0].add_(0.0) if one else _sum_models(rows)), divisor
+def _plain_sum(rows: torch.Tensor) -> torch.Tensor:
+    """Task arithmetic: the sum of the deltas (one row's sum, ``row + 0.0``, is computed in place)."""
+    return rows[0].add_(0.0) if rows.shape[0] == 1 else _sum_models(rows)
 
 
 def _one_model_consensus(delta: torch.Tensor, weight: float, normalize: bool) -> torch.Tensor:

@@ -1,0 +1,119 @@
+"""How the engine runs tensor jobs: which run side by side, within what memory budget, on how many threads."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from judgeforge.merge import merge_models, parse_config
+from judgeforge.merge.chunked import footprint, whole_footprint
+from judgeforge.merge.draws import DrawKey
+from judgeforge.merge.engine import _run_bounded
+from judgeforge.merge.methods import METHODS, TensorInputs
+
+
+@dataclass(frozen=True)
+class Job:  # what _run_bounded needs of a TensorJob: something to hand back to fn and to cost
+    name: str
+    cost: int
+
+
+def test_a_slow_job_does_not_hold_back_the_jobs_after_it() -> None:
+    """The first job finishes only once the third has run: waiting for the oldest job would stall."""
+    third_ran = threading.Event()
+    stalled: list[str] = []
+
+    def run(job: Any) -> None:
+        if job.name == "first" and not third_ran.wait(timeout=10):
+            stalled.append(job.name)
+        if job.name == "third":
+            third_ran.set()
+
+    jobs = [Job("first", 1), Job("second", 1), Job("third", 1)]
+    _run_bounded(run, jobs, 2, None, lambda job: job.cost, budget=10)  # type: ignore[arg-type]
+    assert not stalled
+
+
+def _concurrency(costs: list[int], budget: int) -> list[set[str]]:
+    """The sets of jobs seen running together."""
+    running: set[str] = set()
+    seen: list[set[str]] = []
+    lock = threading.Lock()
+
+    def run(job: Any) -> None:
+        with lock:
+            running.add(job.name)
+            seen.append(set(running))
+        threading.Event().wait(0.05)
+        with lock:
+            running.discard(job.name)
+
+    jobs = [Job(f"j{i}", cost) for i, cost in enumerate(costs)]
+    _run_bounded(run, jobs, 2, None, lambda job: job.cost, budget)  # type: ignore[arg-type]
+    return seen
+
+
+def test_a_job_that_takes_the_whole_budget_runs_alone() -> None:
+    seen = _concurrency([10, 1, 1, 10], budget=10)
+    assert all(len(together) == 1 for together in seen if {"j0", "j3"} & together)
+
+
+def test_jobs_within_the_budget_run_side_by_side() -> None:
+    seen = _concurrency([4, 4, 4, 4], budget=10)
+    assert max(len(together) for together in seen) == 2
+
+
+def _inputs(method: str, **shared: Any) -> TensorInputs:
+    n = 1 << 24  # a huge tensor: the chunk buffers are small beside it
+    base = torch.zeros(n, dtype=torch.bfloat16)
+    resolved = {p: spec.default for p, spec in METHODS.get(method).params.items() if spec.scope == "shared"}
+    return TensorInputs(
+        (base, base.clone()),
+        ({}, {"weight": 1.0, "density": 0.5}),
+        {**resolved, **shared},
+        0,
+        None,
+        torch.float32,
+        torch.bfloat16,
+        DrawKey(0, "t"),
+    )
+
+
+def test_a_streamed_merge_is_charged_about_its_output_and_a_whole_one_its_fp32_copies() -> None:
+    streamed = _inputs("dare_linear")
+    whole = _inputs("dare_linear", random_stream="torch")  # --mergekit-dare: whole tensors, in order
+    n = streamed.tensors[0].numel()
+    assert whole_footprint(streamed) == n * 4 * 4  # two inputs and two temporaries, fp32
+    assert footprint(METHODS.get("dare_linear"), whole) == whole_footprint(whole)
+    charged = footprint(METHODS.get("dare_linear"), streamed)
+    assert n * 2 <= charged < n * 3  # the bf16 output, packed masks and chunk buffers
+    # so two streamed huge tensors fit in the budget of one merged whole
+    assert 2 * charged <= whole_footprint(streamed)
+
+
+def test_several_workers_run_torch_on_one_thread_each_and_restore_the_setting(
+    make_model: Callable[..., Path], tmp_path: Path
+) -> None:
+    models = {name: make_model(name, seed) for seed, name in enumerate(("base", "a"))}
+    config = parse_config(
+        {
+            "merge_method": "task_arithmetic",
+            "base_model": str(models["base"]),
+            "models": [{"model": str(models["a"]), "parameters": {"weight": 0.5}}],
+        }
+    )
+    before = torch.get_num_threads()
+    if before < 2:
+        pytest.skip("needs torch to run on two or more threads to see the setting change")
+    during: set[int] = set()
+    merge_models(
+        config, tmp_path / "out", workers=2, progress=lambda done, total: during.add(torch.get_num_threads())
+    )
+    assert during == {1}
+    assert torch.get_num_threads() == before
