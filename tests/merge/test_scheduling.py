@@ -24,6 +24,10 @@ class Job:  # what _run_bounded needs of a TensorJob: something to hand back to 
     cost: int
 
 
+def _cost(job: Any) -> int:
+    return int(job.cost)
+
+
 def test_a_slow_job_does_not_hold_back_the_jobs_after_it() -> None:
     """The first job finishes only once the third has run: waiting for the oldest job would stall."""
     third_ran = threading.Event()
@@ -36,7 +40,7 @@ def test_a_slow_job_does_not_hold_back_the_jobs_after_it() -> None:
             third_ran.set()
 
     jobs = [Job("first", 1), Job("second", 1), Job("third", 1)]
-    _run_bounded(run, jobs, 2, None, lambda job: job.cost, budget=10)  # type: ignore[arg-type]
+    _run_bounded(run, jobs, 2, None, _cost, budget=10)  # type: ignore[arg-type]
     assert not stalled
 
 
@@ -55,7 +59,7 @@ def _concurrency(costs: list[int], budget: int) -> list[set[str]]:
             running.discard(job.name)
 
     jobs = [Job(f"j{i}", cost) for i, cost in enumerate(costs)]
-    _run_bounded(run, jobs, 2, None, lambda job: job.cost, budget)  # type: ignore[arg-type]
+    _run_bounded(run, jobs, 2, None, _cost, budget)  # type: ignore[arg-type]
     return seen
 
 
