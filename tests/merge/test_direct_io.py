@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
+from judgeforge.merge import direct_io
 from judgeforge.merge.direct_io import BLOCK, BlockWriter
 from judgeforge.merge.io import OutputTensor, ShardedWriter
 
@@ -74,3 +77,30 @@ def test_direct_writes_give_the_same_shards_as_plain_writes(tmp_path: Path) -> N
             assert torch.equal(loaded[name], tensor), name
         if o_direct_works(tmp_path):  # then the large tensors really went that way
             assert used > 0
+
+
+def test_tensors_computed_into_the_writers_buffers_are_written_straight_and_the_buffers_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tensors()
+    plain, _ = write(tmp_path / "plain", min_direct_bytes=1 << 40, shard_bytes=150_000)
+    bounced: list[int] = []
+    original = direct_io._Bounce.get
+    monkeypatch.setattr(direct_io._Bounce, "get", lambda self: bounced.append(1) or original(self))
+    directory = tmp_path / "buffers"
+    directory.mkdir()
+    plan = [OutputTensor(name, t.dtype, tuple(t.shape)) for name, t in data.items()]
+    writer = ShardedWriter(directory, plan, 150_000, min_direct_bytes=BLOCK)
+    addresses = set()
+    for name, tensor in data.items():  # one at a time: every buffer comes back before the next is taken
+        out = writer.buffer(name)
+        assert out.dtype == tensor.dtype and out.shape == tensor.shape
+        addresses.add(out.data_ptr() // mmap.PAGESIZE)
+        out.copy_(tensor)
+        writer.write(name, out)
+    direct_bytes = writer.direct_bytes
+    writer.finish()
+    assert [(directory / f).read_bytes() for f in writer.files] == [p.read_bytes() for p in plain]
+    if o_direct_works(tmp_path):
+        assert direct_bytes > 0 and not bounced  # straight from the buffers, no bounce copy
+    assert len(addresses) < len(data)  # buffers were reused

@@ -12,6 +12,8 @@ gives the same bits whatever the chunk size (tested), so a tensor below one chun
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from judgeforge.merge.methods.base import MergeMethod, TensorInputs, spans
@@ -39,8 +41,17 @@ def whole_footprint(x: TensorInputs) -> int:
     return x.tensors[0].numel() * 4 * (len(x.tensors) + 2)
 
 
-def merge_tensor(method: MergeMethod, x: TensorInputs, chunk: int = CHUNK) -> torch.Tensor:
-    """The merged tensor (in ``x.out_dtype`` when streamed; the caller converts whatever it gets)."""
+def merge_tensor(
+    method: MergeMethod,
+    x: TensorInputs,
+    chunk: int = CHUNK,
+    empty: Callable[[], torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """The merged tensor (in ``x.out_dtype`` when streamed; the caller converts whatever it gets).
+
+    ``empty``: where a streamed merge writes its output (a tensor of ``x.out_dtype`` and the inputs'
+    shape, for example the writer's aligned buffer); by default a fresh tensor.
+    """
     streamed = method.streamed
     if streamed is None or not streamed.applies(x):
         if method.whole is None:
@@ -48,7 +59,10 @@ def merge_tensor(method: MergeMethod, x: TensorInputs, chunk: int = CHUNK) -> to
         return method.whole(x)
     shape = x.tensors[0].shape
     n = x.tensors[0].numel()
-    out = torch.empty(n, dtype=x.out_dtype or x.work_dtype)
+    dtype = x.out_dtype or x.work_dtype
+    out = None if empty is None else empty().reshape(-1)
+    if out is None or out.dtype != dtype or out.numel() != n:
+        out = torch.empty(n, dtype=dtype)
     if n:
         size = min(chunk, n)
         merge = streamed.start(x, size)

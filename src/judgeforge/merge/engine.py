@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 import warnings
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -126,12 +128,18 @@ def _inputs(plan: MergePlan, job: TensorJob, seed: int, generator: torch.Generat
     )
 
 
-def _compute(plan: MergePlan, job: TensorJob, seed: int, generator: torch.Generator | None) -> torch.Tensor:
+def _compute(
+    plan: MergePlan,
+    job: TensorJob,
+    seed: int,
+    generator: torch.Generator | None,
+    empty: Callable[[], torch.Tensor] | None = None,
+) -> torch.Tensor:
     x = _inputs(plan, job, seed, generator)
     if not job.floating:
         # Integer buffers are not merged: taken from the donor (base, else first model).
         return x.tensors[plan.base_index or 0]
-    return merge_tensor(plan.method, x).to(job.output.dtype)
+    return merge_tensor(plan.method, x, empty=empty).to(job.output.dtype)
 
 
 def _write(
@@ -152,8 +160,15 @@ def _write(
         generator = torch.Generator().manual_seed(key)
         n_workers = 1  # mergekit's stream: one generator, drawn in traversal order
 
+    # Writes wait on the disk, not the CPU: with several workers one more thread runs, and at most
+    # ``n_workers`` of them compute at once, so a finished tensor's write overlaps the next computation.
+    computing = threading.BoundedSemaphore(n_workers)
+    threads = n_workers + 1 if n_workers > 1 else 1
+
     def run(job: TensorJob) -> None:
-        writer.write(job.output.name, _compute(plan, job, key, generator))
+        with computing:
+            tensor = _compute(plan, job, key, generator, partial(writer.buffer, job.output.name))
+        writer.write(job.output.name, tensor)
         if delay:
             time.sleep(delay)
 
@@ -163,7 +178,7 @@ def _write(
     budget = max([whole_footprint(x) for x in inputs.values()] + list(costs.values()), default=0)
     try:
         with _torch_threads(1 if n_workers > 1 else None):
-            _run_bounded(run, plan.jobs, n_workers, progress, lambda job: costs[job.output.name], budget)
+            _run_bounded(run, plan.jobs, threads, progress, lambda job: costs[job.output.name], budget)
         writer.finish()
     finally:
         writer.close()

@@ -12,6 +12,7 @@ import json
 import mmap
 import os
 import struct
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import torch
 
 from judgeforge.errors import MergeError
-from judgeforge.merge.direct_io import MIN_DIRECT_BYTES, BlockWriter
+from judgeforge.merge.direct_io import MIN_DIRECT_BYTES, BlockWriter, BufferPool
 
 ST_DTYPES: dict[str, torch.dtype] = {
     "F64": torch.float64,
@@ -176,6 +177,9 @@ class ShardedWriter:
             self._fds.append(fd)
             self._writers.append(BlockWriter(directory / file_name, fd, min_direct_bytes))
         self.total_size = sum(t.nbytes for t in plan)
+        self._pool = BufferPool()
+        self._lent: dict[str, mmap.mmap] = {}
+        self._lent_lock = threading.Lock()
 
     def _create(self, path: Path, group: Sequence[OutputTensor]) -> int:
         header: dict[str, Any] = {"__metadata__": {"format": "pt"}}
@@ -200,18 +204,43 @@ class ShardedWriter:
             running += t.nbytes
         return fd
 
+    def buffer(self, name: str) -> torch.Tensor:
+        """An uninitialised tensor of ``name``'s planned dtype and shape to compute it into, then :meth:`write`.
+
+        Its memory sits at the same offset within a 4 KiB page as the tensor within its file, so the write
+        goes straight from it with ``O_DIRECT``, and it is reused for a later tensor once written (do not
+        touch it after :meth:`write`).
+        """
+        _, offset, planned = self._where[name]
+        if planned.nbytes == 0:
+            return torch.empty(planned.shape, dtype=planned.dtype)
+        buffer, view = self._pool.take(planned.nbytes, offset)
+        with self._lent_lock:
+            self._lent[name] = buffer
+        count = planned.nbytes // planned.dtype.itemsize
+        return torch.frombuffer(view, dtype=planned.dtype, count=count).reshape(planned.shape)
+
     def write(self, name: str, tensor: torch.Tensor) -> None:
-        """Write one computed tensor (must match the planned dtype and shape)."""
+        """Write one computed tensor (must match the planned dtype and shape).
+
+        A :meth:`buffer` lent for ``name`` is taken back afterwards, whether or not ``tensor`` is in it.
+        """
         fd_index, offset, planned = self._where[name]
         if tensor.dtype != planned.dtype or tuple(tensor.shape) != planned.shape:
             raise MergeError(
                 f"{name}: computed {tensor.dtype}{tuple(tensor.shape)}, planned "
                 f"{planned.dtype}{planned.shape}"
             )
-        if planned.nbytes == 0:
-            return
-        data = memoryview(tensor.contiguous().reshape(-1).view(torch.uint8).numpy().data)
-        self._writers[fd_index].write(data, offset)
+        try:
+            if planned.nbytes:
+                data = memoryview(tensor.contiguous().reshape(-1).view(torch.uint8).numpy().data)
+                self._writers[fd_index].write(data, offset)
+                del data
+        finally:
+            with self._lent_lock:
+                lent = self._lent.pop(name, None)
+            if lent is not None:
+                self._pool.give(lent)
 
     @property
     def direct(self) -> bool:
@@ -233,6 +262,7 @@ class ShardedWriter:
         (self.directory / INDEX_NAME).write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
 
     def close(self) -> None:
+        self._pool.close()
         for writer in self._writers:
             writer.close_direct()
         for fd in self._fds:
