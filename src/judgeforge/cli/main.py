@@ -12,6 +12,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+from judgeforge.cli._exit import leave_now
 from judgeforge.cli._interrupts import interrupted_message, sigterm_as_interrupt
 from judgeforge.errors import JudgeforgeError
 
@@ -44,7 +45,12 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, leave_early: bool = False) -> int:
+    """Run one command; its exit code.
+
+    ``leave_early`` (the installed ``judgeforge`` command and ``python -m``): when a command that declares
+    ``leaves_early`` succeeds, end the process at once, without the interpreter's teardown (``_exit``).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
@@ -52,7 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     with sigterm_as_interrupt() as received:
         try:
-            return int(args.func(args))
+            code = int(args.func(args))
+            if code == 0 and leave_early and getattr(args, "leaves_early", False):
+                leave_now(code)
+            return code
         except JudgeforgeError as exc:
             print(f"judgeforge {args.command}: error: {exc}", file=sys.stderr)
             return 2
@@ -63,5 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return received.exit_code
 
 
+def entry() -> int:
+    """The installed ``judgeforge`` command."""
+    return main(leave_early=True)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(leave_early=True))

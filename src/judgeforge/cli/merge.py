@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
     _common(merge)
     merge.add_argument("out_dir", help="output directory (must not exist unless --overwrite)")
     merge.add_argument("--overwrite", action="store_true", help="replace an existing OUT_DIR when done")
-    merge.set_defaults(func=run_merge)
+    merge.set_defaults(func=run_merge, leaves_early=True)  # the output is published and closed
 
     sweep = subparsers.add_parser("merge-sweep", help="one merged model per linear weight / density point")
     _common(sweep)

@@ -1,0 +1,35 @@
+"""Commands that leave without the interpreter's teardown still run atexit handlers and flush their output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+LEAVE = """
+import atexit, sys, threading
+from judgeforge.cli._exit import leave_now
+atexit.register(lambda: print("atexit ran"))
+print("buffered line", end="")  # no newline: only a flush gets it out
+sys.stderr.write("to stderr")
+{before}
+leave_now(3)
+print(" / returned: normal exit")
+"""
+
+
+def _run(before: str = "") -> subprocess.CompletedProcess[str]:
+    code = LEAVE.format(before=before)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_leaving_runs_atexit_handlers_flushes_and_keeps_the_exit_code() -> None:
+    done = _run()
+    assert done.returncode == 3
+    assert done.stdout == "buffered lineatexit ran\n"
+    assert done.stderr == "to stderr"
+
+
+def test_with_another_thread_alive_the_normal_exit_runs() -> None:
+    done = _run("import time; threading.Thread(target=time.sleep, args=(1,)).start()")
+    assert done.returncode == 0
+    assert done.stdout == "buffered line / returned: normal exit\natexit ran\n"
