@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from judgeforge.runner.api import RunReport
+if TYPE_CHECKING:
+    from judgeforge.runner.api import RunReport
 
 
 def print_run_summary(report: RunReport, command: str, currency: str = "USD") -> None:
