@@ -1,3 +1,3 @@
 from judgeforge.cli.main import main
 
-raise SystemExit(main())
+raise SystemExit(main(leave_early=True))

@@ -33,3 +33,15 @@ def test_with_another_thread_alive_the_normal_exit_runs() -> None:
     done = _run("import time; threading.Thread(target=time.sleep, args=(1,)).start()")
     assert done.returncode == 0
     assert done.stdout == "buffered line / returned: normal exit\natexit ran\n"
+
+
+def test_a_plain_import_stays_light_and_still_reaches_names_and_submodules() -> None:
+    code = (
+        "import sys, judgeforge\n"
+        "light = not any(m in sys.modules for m in ('torch', 'pydantic', 'judgeforge.records'))\n"
+        "submodule = judgeforge.sampling.SamplingParams.__name__\n"  # before anything imported it
+        "from judgeforge import Judge, Verdict\n"
+        "print(light, submodule, judgeforge.records.Verdict is Verdict, 'Judge' in dir(judgeforge), Judge.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["True", "SamplingParams", "True", "True", "Judge"], done.stderr

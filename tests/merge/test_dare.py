@@ -105,6 +105,7 @@ def test_the_draws_of_a_range_are_the_draws_of_the_whole_stream() -> None:
         (3, 12),
         (100, N),
     ]
+    walk += [(0, 2), (0, 0), (2, 2), (1, 7)]  # empty ranges inside an output already drawn
     for start, stop in walk:
         got = keep_mask(key, 0.3, start, stop, reused)
         assert np.array_equal(got, expected[start:stop]), (start, stop)

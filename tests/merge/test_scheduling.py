@@ -99,25 +99,33 @@ def test_a_streamed_merge_is_charged_about_its_output_and_a_whole_one_its_fp32_c
     assert n * 2 <= charged < n * 3  # the bf16 output, packed masks and chunk buffers
     # so two streamed huge tensors fit in the budget of one merged whole
     assert 2 * charged <= whole_footprint(streamed)
+    # TIES's candidate band may hold every magnitude twice in fp32 (many equal ones): charged for it
+    ties = _inputs("ties")
+    assert footprint(METHODS.get("ties"), ties) >= n * 2 + n * 8
 
 
-def test_several_workers_run_torch_on_one_thread_each_and_restore_the_setting(
+def _threads_during(models: dict[str, Path], out: Path, method: str, **parameters: Any) -> set[int]:
+    config = parse_config(
+        {
+            "merge_method": method,
+            "base_model": str(models["base"]),
+            "models": [{"model": str(models["a"]), "parameters": {"weight": 0.5, "density": 0.5}}],
+            "parameters": parameters,
+        }
+    )
+    during: set[int] = set()
+    merge_models(config, out, workers=2, progress=lambda done, total: during.add(torch.get_num_threads()))
+    return during
+
+
+def test_several_workers_run_chunked_merges_on_one_torch_thread_each_and_restore_the_setting(
     make_model: Callable[..., Path], tmp_path: Path
 ) -> None:
     models = {name: make_model(name, seed) for seed, name in enumerate(("base", "a"))}
-    config = parse_config(
-        {
-            "merge_method": "task_arithmetic",
-            "base_model": str(models["base"]),
-            "models": [{"model": str(models["a"]), "parameters": {"weight": 0.5}}],
-        }
-    )
     before = torch.get_num_threads()
     if before < 2:
         pytest.skip("needs torch to run on two or more threads to see the setting change")
-    during: set[int] = set()
-    merge_models(
-        config, tmp_path / "out", workers=2, progress=lambda done, total: during.add(torch.get_num_threads())
-    )
-    assert during == {1}
+    assert _threads_during(models, tmp_path / "ta", "task_arithmetic") == {1}
     assert torch.get_num_threads() == before
+    # whole-tensor reductions round by the thread count: it must not depend on --workers
+    assert _threads_during(models, tmp_path / "ties", "ties", rescale=True) == {before}

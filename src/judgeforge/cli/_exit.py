@@ -12,7 +12,6 @@ normal exit runs instead, so that no thread's work is cut short.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import sys
 import threading
@@ -23,7 +22,9 @@ def leave_now(code: int) -> None:
     if threading.active_count() > 1:
         return
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # closed or broken: a normal exit fares no better
+    try:
+        for stream in (sys.stdout, sys.stderr):
             stream.flush()
+    except (OSError, ValueError):  # a closed or broken stream: the normal exit reports it (code 120)
+        return
     os._exit(code)

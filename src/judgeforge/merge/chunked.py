@@ -22,18 +22,23 @@ CHUNK = 1 << 18
 _CHUNK_BUFFERS = 4  # chunk-sized fp32 scratch buffers a streamed method holds per input, at most
 
 
+def streams(method: MergeMethod, x: TensorInputs) -> bool:
+    """Whether :func:`merge_tensor` merges ``x`` range by range (else in one whole-tensor call)."""
+    return method.streamed is not None and method.streamed.applies(x)
+
+
 def footprint(method: MergeMethod, x: TensorInputs, chunk: int = CHUNK) -> int:
     """An estimate of the bytes :func:`merge_tensor` holds at its peak for ``x`` (inputs are mapped, not read).
 
-    Streamed: the output, an eighth of a byte per entry and input (DARE's packed masks) and a few
-    chunk-sized buffers per input. Otherwise :func:`whole_footprint`.
+    Chunked: the output, a few chunk-sized buffers per input and what the method's statistics keep
+    (``Streamed.holds``: DARE's packed masks, TIES's candidate band). Otherwise :func:`whole_footprint`.
     """
     streamed = method.streamed
     if streamed is None or not streamed.applies(x):
         return whole_footprint(x)
     n, inputs = x.tensors[0].numel(), len(x.tensors)
     out_bytes = n * (x.out_dtype or x.work_dtype).itemsize
-    return out_bytes + n * inputs // 8 + min(chunk, n) * 4 * _CHUNK_BUFFERS * inputs
+    return out_bytes + min(chunk, n) * 4 * _CHUNK_BUFFERS * inputs + streamed.holds(x)
 
 
 def whole_footprint(x: TensorInputs) -> int:

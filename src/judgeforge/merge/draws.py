@@ -104,6 +104,8 @@ class DrawStream:
 
     def words(self, start: int, count: int) -> npt.NDArray[np.uint16]:
         """The draws of entries ``start`` to ``start + count - 1``."""
+        if count <= 0:
+            return np.empty(0, dtype=np.uint16)
         first, skip = divmod(start, _DRAWS_PER_OUTPUT)
         outputs = -(-(skip + count) // _DRAWS_PER_OUTPUT)
         shared = int(first == self._position - 1 and self._last.size == 1)  # starts in the last output

@@ -25,7 +25,7 @@ import torch
 import yaml
 
 from judgeforge.errors import MergeError
-from judgeforge.merge.chunked import footprint, merge_tensor, whole_footprint
+from judgeforge.merge.chunked import footprint, merge_tensor, streams, whole_footprint
 from judgeforge.merge.config import MergeConfig
 from judgeforge.merge.draws import DrawKey
 from judgeforge.merge.io import ShardedWriter
@@ -172,12 +172,16 @@ def _write(
         if delay:
             time.sleep(delay)
 
-    inputs = {job.output.name: _inputs(plan, job, key, None) for job in plan.jobs if job.floating}
-    costs = {job.output.name: job.output.nbytes for job in plan.jobs if not job.floating}
-    costs |= {name: footprint(plan.method, x) for name, x in inputs.items()}
-    budget = max([whole_footprint(x) for x in inputs.values()] + list(costs.values()), default=0)
     try:
-        with _torch_threads(1 if n_workers > 1 else None):
+        inputs = {job.output.name: _inputs(plan, job, key, None) for job in plan.jobs if job.floating}
+        costs = {job.output.name: job.output.nbytes for job in plan.jobs if not job.floating}
+        costs |= {name: footprint(plan.method, x) for name, x in inputs.items()}
+        budget = max([whole_footprint(x) for x in inputs.values()] + list(costs.values()), default=0)
+        # One torch thread per worker only when every tensor is chunked: chunked arithmetic is elementwise
+        # (the same bits on any number of threads), while whole-tensor reductions (slerp's norms, TIES's
+        # rescale sums) round by torch's thread count, which must not depend on --workers.
+        all_chunked = all(streams(plan.method, x) for x in inputs.values())
+        with _torch_threads(1 if n_workers > 1 and all_chunked else None):
             _run_bounded(run, plan.jobs, threads, progress, lambda job: costs[job.output.name], budget)
         writer.finish()
     finally:

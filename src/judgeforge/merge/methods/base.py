@@ -85,6 +85,7 @@ class Streamed:
 
     applies: Callable[[TensorInputs], bool]
     start: Callable[[TensorInputs, int], ChunkFn]
+    holds: Callable[[TensorInputs], int] = lambda x: 0  # bytes the statistics keep, at most (memory budget)
 
 
 def spans(n: int, chunk: int) -> Iterator[tuple[int, int]]:

@@ -62,7 +62,7 @@ def method(name: str, settings: TaskSettings) -> MergeMethod:
     random = settings.sparsification == "random"
     if random:  # judgeforge extension: counter-based draws, or mergekit's sequential ones (docs/merge.md)
         params["random_stream"] = ParamSpec(str, COUNTER_STREAM, choices=(COUNTER_STREAM, SEQUENTIAL_STREAM))
-    streamed = Streamed(partial(applies, settings), partial(start, settings))
+    streamed = Streamed(partial(applies, settings), partial(start, settings), partial(holds, settings))
     return MergeMethod(name, params, partial(whole, settings), streamed, needs_base=True, random=random)
 
 
@@ -77,6 +77,21 @@ def applies(settings: TaskSettings, x: TensorInputs) -> bool:
     if settings.sparsification == "random":
         return bool(x.shared["random_stream"] == COUNTER_STREAM)
     return True
+
+
+def holds(settings: TaskSettings, x: TensorInputs) -> int:
+    """The most bytes the statistics pass keeps for the merge (see :func:`judgeforge.merge.chunked.footprint`).
+
+    DARE keeps its masks as packed bits, an eighth of a byte per entry and model. TIES keeps the magnitudes
+    in its candidate band and their concatenation, at worst every entry twice in fp32 (many equal
+    magnitudes, zeros for example), or falls back to the whole tensor's magnitudes.
+    """
+    n, models = x.tensors[0].numel(), len(x.others)
+    if settings.sparsification == "random":
+        return -(-n // 8) * models
+    if settings.sparsification == "magnitude":
+        return n * 8 * models
+    return 0
 
 
 def start(settings: TaskSettings, x: TensorInputs, chunk: int) -> ChunkFn:
