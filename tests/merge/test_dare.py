@@ -8,8 +8,7 @@ The draws and the L1 rescale are documented in ``docs/merge.md`` (Reproducible D
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +18,12 @@ import torch
 
 from judgeforge.merge import chunked, merge_models, parse_config
 from judgeforge.merge.draws import BLOCK, DrawKey, DrawStream, RandomDrop, keep_mask
+from judgeforge.merge.engine import torch_threads
 from judgeforge.merge.io import read_tensors
 from judgeforge.merge.methods import METHODS, TensorInputs
 
 N = 3 * BLOCK * 11 + 1237  # not a multiple of a block, of 8 draws, or of any chunk below
 CHUNKS = [N, 4096, 10_007, BLOCK, BLOCK + 3, 999]
-
-
-@contextmanager
-def threads(count: int) -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def inputs(method: str, densities: list[float], dtype: torch.dtype, **shared: Any) -> TensorInputs:
@@ -63,10 +53,10 @@ def test_the_same_seed_gives_the_same_bytes_whatever_the_threads_and_chunks(
     x = inputs(method, [0.3, 0.8], dtype)
     spec = METHODS.get(method)
     assert spec.streamed is not None and spec.streamed.applies(x)
-    with threads(1):
+    with torch_threads(1):
         expected = chunked.merge_tensor(spec, x, chunk=N)
     for count in (1, 2):
-        with threads(count):
+        with torch_threads(count):
             for chunk in CHUNKS:
                 got = chunked.merge_tensor(spec, x, chunk=chunk)
                 assert torch.equal(got.view(torch.int16), expected.view(torch.int16)), (count, chunk)

@@ -181,7 +181,7 @@ def _write(
         # (the same bits on any number of threads), while whole-tensor reductions (slerp's norms, TIES's
         # rescale sums) round by torch's thread count, which must not depend on --workers.
         all_chunked = all(streams(plan.method, x) for x in inputs.values())
-        with _torch_threads(1 if n_workers > 1 and all_chunked else None):
+        with torch_threads(1 if n_workers > 1 and all_chunked else None):
             _run_bounded(run, plan.jobs, threads, progress, lambda job: costs[job.output.name], budget)
         writer.finish()
     finally:
@@ -190,7 +190,7 @@ def _write(
 
 
 @contextmanager
-def _torch_threads(count: int | None) -> Iterator[None]:
+def torch_threads(count: int | None) -> Iterator[None]:
     """Run torch's kernels on ``count`` threads inside the block (``None``: leave the setting alone).
 
     Tensors already run in parallel, one per worker: intra-op threads on top of that oversubscribe the
