@@ -6,9 +6,7 @@ train, merge and meta-evaluate judges. ``import judgeforge`` is light: heavy sta
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from judgeforge.errors import (
     BackendConfigError,
@@ -69,17 +67,7 @@ _LAZY = {
 }
 
 
-_exported = lazy_exports(__name__, _LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = _exported(name)
-        globals()[name] = value
-        return value
-    if importlib.util.find_spec(f"{__name__}.{name}") is not None:  # a submodule, as ``judgeforge.records``
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
@@ -28,14 +29,17 @@ def lazy_exports(package: str, exports: Mapping[str, str]) -> Callable[[str], An
     """A module ``__getattr__`` for ``package`` that returns ``exports[name]``'s attribute ``name``.
 
     ``exports`` maps each exported name to the module that defines it; that module is imported on the
-    first access. Any other name raises AttributeError, as for a module without ``__getattr__``. Usage, in
+    first access. A submodule's name imports the submodule, as an eager ``from package.sub import ...``
+    would have made it an attribute; any other name raises AttributeError. Usage, in
     the package's ``__init__.py``: ``__getattr__ = lazy_exports(__name__, {"Name": "package.module"})``.
     """
 
     def __getattr__(name: str) -> Any:
         module = exports.get(name)
-        if module is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        return getattr(importlib.import_module(module), name)
+        if module is not None:
+            return getattr(importlib.import_module(module), name)
+        if importlib.util.find_spec(f"{package}.{name}") is not None:  # a submodule, as after an eager import
+            return importlib.import_module(f"{package}.{name}")
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     return __getattr__

@@ -3,10 +3,8 @@
 Chunked evaluation keeps the temporaries of a merge small (``CHUNK`` entries: 1 MiB in fp32), so they stay
 in the CPU's caches from one elementwise step to the next, the allocator reuses them instead of asking the
 kernel for fresh zeroed pages for every temporary of a multi-GB tensor, and memory stays about one output
-tensor whatever the model. (Measured on the 0.85B benchmark pair, in-process: DARE-linear 9.2-9.9 s with
-2**18 or 2**19 entries against 11.6-14.6 s with 2**22, linear 4.6 s against 7.7 s; 2**16 is slower again,
-from the per-range overhead.) This module owns the chunk
-size; a method sees it only as the argument of its statistics pass (:class:`Streamed`). A streamed method
+tensor whatever the model; much smaller chunks pay more per-range overhead than they save. This module
+owns the chunk size; a method sees it only as the argument of its statistics pass (:class:`Streamed`). A streamed method
 gives the same bits whatever the chunk size (tested), so a tensor below one chunk is simply one range.
 """
 
@@ -33,12 +31,12 @@ def footprint(method: MergeMethod, x: TensorInputs, chunk: int = CHUNK) -> int:
     Chunked: the output, a few chunk-sized buffers per input and what the method's statistics keep
     (``Streamed.holds``: DARE's packed masks, TIES's candidate band). Otherwise :func:`whole_footprint`.
     """
-    streamed = method.streamed
-    if streamed is None or not streamed.applies(x):
+    if not streams(method, x):
         return whole_footprint(x)
+    assert method.streamed is not None
     n, inputs = x.tensors[0].numel(), len(x.tensors)
     out_bytes = n * (x.out_dtype or x.work_dtype).itemsize
-    return out_bytes + min(chunk, n) * 4 * _CHUNK_BUFFERS * inputs + streamed.holds(x)
+    return out_bytes + min(chunk, n) * 4 * _CHUNK_BUFFERS * inputs + method.streamed.holds(x)
 
 
 def whole_footprint(x: TensorInputs) -> int:

@@ -194,8 +194,7 @@ def torch_threads(count: int | None) -> Iterator[None]:
     """Run torch's kernels on ``count`` threads inside the block (``None``: leave the setting alone).
 
     Tensors already run in parallel, one per worker: intra-op threads on top of that oversubscribe the
-    cores (measured on 2 cores: 12-13 s of CPU for a DARE merge with torch's 2 threads per worker, 9-10 s
-    with one).
+    cores.
     """
     if count is None:
         yield
