@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 import torch
+from safetensors.torch import save_file
 
-from judgeforge.merge import merge_models, parse_config
+from judgeforge.merge import engine, merge_models, parse_config
 from judgeforge.merge.chunked import footprint, whole_footprint
 from judgeforge.merge.draws import DrawKey
 from judgeforge.merge.engine import _run_bounded
+from judgeforge.merge.io import ShardedWriter
 from judgeforge.merge.methods import METHODS, TensorInputs
 
 
@@ -129,3 +131,62 @@ def test_several_workers_run_chunked_merges_on_one_torch_thread_each_and_restore
     assert torch.get_num_threads() == before
     # whole-tensor reductions round by the thread count: it must not depend on --workers
     assert _threads_during(models, tmp_path / "ties", "ties", rescale=True) == {before}
+
+
+def _wide(directory: Path, seed: int) -> Path:
+    """The model rewritten as one large tensor (the memory budget) and many small ones."""
+    g = torch.Generator().manual_seed(seed)
+    tensors = {"model.embed_tokens.weight": torch.randn(8192, 64, generator=g)}
+    tensors |= {f"model.layers.{i}.mlp.up_proj.weight": torch.randn(64, 64, generator=g) for i in range(12)}
+    save_file(tensors, str(directory / "model.safetensors"))
+    return directory
+
+
+def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
+    make_model: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow disk holds two writes at once; neither takes a computing slot from the other tensors."""
+    models = {name: _wide(make_model(name, seed), seed) for seed, name in enumerate(("base", "a"))}
+    lock = threading.Lock()
+    state = {"computing": 0, "writing": 0}
+    seen: list[tuple[int, int]] = []
+
+    def enter(key: str) -> None:
+        with lock:
+            state[key] += 1
+            seen.append((state["computing"], state["writing"]))
+
+    def leave(key: str) -> None:
+        with lock:
+            state[key] -= 1
+
+    real_merge, real_write = engine.merge_tensor, ShardedWriter.write
+
+    def computing(*args: Any, **kwargs: Any) -> torch.Tensor:
+        enter("computing")
+        try:
+            threading.Event().wait(0.05)
+            return real_merge(*args, **kwargs)
+        finally:
+            leave("computing")
+
+    def writing(self: ShardedWriter, name: str, tensor: torch.Tensor) -> None:
+        enter("writing")
+        try:
+            threading.Event().wait(0.2)  # the disk at its slowest
+            real_write(self, name, tensor)
+        finally:
+            leave("writing")
+
+    monkeypatch.setattr(engine, "merge_tensor", computing)
+    monkeypatch.setattr(ShardedWriter, "write", writing)
+    config = parse_config(
+        {
+            "merge_method": "task_arithmetic",
+            "base_model": str(models["base"]),
+            "models": [{"model": str(models["a"]), "parameters": {"weight": 0.5}}],
+        }
+    )
+    merge_models(config, tmp_path / "out", workers=2)
+    assert max(c for c, _ in seen) == 2  # never more computing than workers
+    assert (2, 2) in seen  # two writes in flight while both workers compute

@@ -49,6 +49,7 @@ AUX_FILES = (
 )
 DEFAULT_SHARD_BYTES = 2 * 1024**3
 # Test-only throttle: seconds to sleep after each tensor, so a test can kill a merge mid-way.
+_WRITING = 2  # threads beyond the computing ones, for writes in flight
 _DELAY_ENV = "JUDGEFORGE_MERGE_TEST_DELAY_S"
 
 
@@ -160,10 +161,11 @@ def _write(
         generator = torch.Generator().manual_seed(key)
         n_workers = 1  # mergekit's stream: one generator, drawn in traversal order
 
-    # Writes wait on the disk, not the CPU: with several workers one more thread runs, and at most
-    # ``n_workers`` of them compute at once, so a finished tensor's write overlaps the next computation.
+    # Writes wait on the disk, not the CPU: with several workers ``_WRITING`` more threads run, and at
+    # most ``n_workers`` of them compute at once, so finished tensors' writes overlap the next
+    # computations (two writes at once happen when the disk slows: both cores keep computing).
     computing = threading.BoundedSemaphore(n_workers)
-    threads = n_workers + 1 if n_workers > 1 else 1
+    threads = n_workers + _WRITING if n_workers > 1 else 1
 
     def run(job: TensorJob) -> None:
         with computing:
