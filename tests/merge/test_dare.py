@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from judgeforge.merge import chunked, merge_models, parse_config
-from judgeforge.merge.draws import BLOCK, DrawKey, DrawStream, RandomDrop, keep_mask
+from judgeforge.merge.draws import BLOCK, DrawKey, DrawStream, RandomDrop, keep_mask, splitmix64
 from judgeforge.merge.engine import torch_threads
 from judgeforge.merge.io import read_tensors
 from judgeforge.merge.methods import METHODS, TensorInputs
@@ -64,19 +64,34 @@ def test_the_same_seed_gives_the_same_bytes_whatever_the_threads_and_chunks(
     assert torch.equal(spec.whole(x).to(torch.bfloat16).view(torch.int16), expected.view(torch.int16))
 
 
+def _splitmix64(seed: int, counter: int) -> int:
+    """SplitMix64's output ``counter`` from ``seed``, transcribed from Vigna's ``splitmix64.c``."""
+    z = (seed + counter * 0x9E3779B97F4A7C15) % 2**64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2**64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % 2**64
+    return z ^ (z >> 31)
+
+
+def test_splitmix64_gives_the_reference_outputs() -> None:
+    # outputs 1-3 from seed 1234567 of Vigna's splitmix64.c, compiled and run
+    expected = [6457827717110365317, 3203168211198807973, 9817491932198370423]
+    assert [_splitmix64(1234567, c) for c in (1, 2, 3)] == expected
+    assert splitmix64(1234567, np.array([1, 2, 3], dtype=np.uint64)).tolist() == expected
+
+
 def test_the_draws_of_a_range_are_the_draws_of_the_whole_stream() -> None:
-    """Any range's mask is the whole stream's, read as documented: 32-bit numbers from two 16-bit streams."""
+    """Any range's mask is the whole stream's, read as documented: 8-bit PCG64 words, SplitMix64 refinements."""
     key = DrawKey(3, "w").stream_key(1)
-
-    def stream(number: int) -> Any:
-        generator = np.random.PCG64(np.random.SeedSequence([int(key[0]), int(key[1]), number]))
-        return generator.random_raw(-(-N // 4)).astype("<u8").view("<u2")[:N].astype(np.uint32)
-
+    generator = np.random.PCG64(np.random.SeedSequence([int(key[0]), int(key[1]), 0]))
+    raw = generator.random_raw(-(-N // 8)).tolist()
+    words = [(raw[j // 8] >> (8 * (j % 8))) & 0xFF for j in range(N)]
+    seed = int(np.random.SeedSequence([int(key[0]), int(key[1]), 1]).generate_state(1, np.uint64)[0])
     threshold = round(0.3 * 2**32)
-    draws, refinement = stream(0), stream(1)
-    expected = (draws << 16 | refinement) < threshold
-    ties = np.flatnonzero(draws == threshold >> 16).tolist()
-    assert ties  # the refinement stream decides some entries here
+    high = threshold >> 24
+    ties = [j for j in range(N) if words[j] == high]
+    refined = {j: _splitmix64(seed, j + 1) >> 40 for j in ties}
+    expected = np.array([(words[j] << 24 | refined.get(j, 0)) < threshold for j in range(N)])
+    assert ties  # the refinement decides some entries here
     ranges = [(0, N), (1, 9), (7, 8), (8, 4096), (12345, N)] + [(t, t + 1) for t in ties]
     for start, stop in ranges + [(max(t - 5, 0), t + 3) for t in ties]:
         assert np.array_equal(keep_mask(key, 0.3, start, stop), expected[start:stop]), (start, stop)

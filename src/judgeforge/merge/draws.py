@@ -7,17 +7,20 @@ gives every entry its own draw, a pure function of (seed, tensor name, model ind
 
 * **Generator**: PCG64 (O'Neill, "PCG: A family of simple fast space-efficient statistically good
   algorithms for random number generation", 2014) as numpy implements it (``numpy.random.PCG64``, whose raw
-  stream numpy keeps stable), seeded with ``SeedSequence([k0, k1, s])``: ``k0, k1`` the two little-endian
-  64-bit words of the BLAKE2b-128 digest of ``"{seed}\\0{tensor name}\\0{model index}"``, ``s`` the
-  stream (0: the draws, 1: their refinement). ``advance(n)`` jumps over ``n`` outputs in O(log n), so any
-  range of entries is generated on its own. Entry ``j`` of stream ``s`` draws the 16-bit word ``w_s(j)``:
-  the ``j % 4``-th little-endian quarter of 64-bit output ``j // 4`` of ``random_raw()``.
-* **Drop**: with ``t = round(density * 2**32) = 2**16 * hi + lo``, entry ``j`` is kept when
-  ``w_0(j) < hi``, or when ``w_0(j) == hi`` and ``w_1(j) < lo``: that is, when the 32-bit number
-  ``2**16 * w_0(j) + w_1(j)`` is below ``t``, a keep probability within ``2**-33`` of ``density``; ``w_1``
-  is generated only for the rare entries (one in 65,536) where ``w_0(j) == hi`` and ``lo > 0``, so the
-  draws cost 16 random bits per entry. (Up to the third session the draws were the 32-bit words of
-  Philox4x64-10; this stream is about twice as fast to generate, so the bytes of a merge changed.)
+  stream numpy keeps stable), seeded with ``SeedSequence([k0, k1, 0])``: ``k0, k1`` the two little-endian
+  64-bit words of the BLAKE2b-128 digest of ``"{seed}\\0{tensor name}\\0{model index}"``. ``advance(n)``
+  jumps over ``n`` outputs in O(log n), so any range of entries is generated on its own. Entry ``j``
+  draws the 8-bit word ``w(j)``: the ``j % 8``-th byte (little-endian) of 64-bit output ``j // 8`` of
+  ``random_raw()``.
+* **Drop**: with ``t = round(density * 2**32) = 2**24 * hi + lo``, entry ``j`` is kept when ``w(j) < hi``,
+  or when ``w(j) == hi`` and ``r(j) < lo``: that is, when the 32-bit number ``2**24 * w(j) + r(j)`` is
+  below ``t``, a keep probability within ``2**-33`` of ``density``. ``r(j)``, the refinement, is the top
+  24 bits of output ``j + 1`` of SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
+  generators", OOPSLA 2014; the constants of Vigna's ``splitmix64.c``, prng.di.unimi.it) seeded with
+  ``SeedSequence([k0, k1, 1]).generate_state(1, uint64)[0]``: a pure function of ``j``, computed only for
+  the entries where ``w(j) == hi`` and ``lo > 0`` (one in 256), so the draws cost 8 random bits per entry.
+  (The first stream drew 32-bit words of Philox4x64-10, the second 16-bit words of this PCG64 refined
+  from a second PCG64 stream; each change made the draws cheaper, and changed the bytes a seed gives.)
 * **Rescale** (``rescale: true``, mergekit's ``RescaleNorm.l1``): the kept entries are multiplied by
   ``||delta||_1 / ||mask * delta||_1`` (not rescaled when either norm is below 1e-7, as mergekit). Both
   norms are computed in the streaming pass that precedes the merge (:class:`RandomDrop`), as sums over
@@ -38,8 +41,11 @@ import numpy.typing as npt
 import torch
 
 BLOCK = 1 << 13  # entries per block of the L1 sums (their rounding depends on the block layout only)
-_DRAWS_PER_OUTPUT = 4  # 16-bit draws per 64-bit PCG64 output
-_DRAWS, _REFINEMENT = 0, 1  # the two streams of a key
+_DRAWS_PER_OUTPUT = 8  # 8-bit draws per 64-bit PCG64 output
+_DRAWS, _REFINEMENT = 0, 1  # the SeedSequence stream words of the draws and of the refinement
+_WORD_BITS, _REFINEMENT_BITS = 8, 24  # the 32-bit number 2**24 * w(j) + r(j) is compared with t
+# SplitMix64's increment and output mixers (Vigna, splitmix64.c)
+_GOLDEN_GAMMA, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 _EPS = 1e-7  # mergekit's rescaled_masked_tensor: no rescale when either norm is below this
 
 BoolArray = npt.NDArray[np.bool_]
@@ -64,8 +70,8 @@ def keep_mask(
 ) -> BoolArray:
     """Which entries of the flat range ``[start, stop)`` the drop keeps (see the module docstring).
 
-    ``draws``: the key's stream 0 positioned by earlier calls (:class:`DrawStream`), so that consecutive
-    ranges continue it instead of seeding it again; the result is the same either way.
+    ``draws``: the key's draws positioned by earlier calls (:class:`DrawStream`), so that consecutive
+    ranges continue the generator instead of seeding it again; the result is the same either way.
     """
     threshold = round(density * 2**32)
     count = stop - start
@@ -73,67 +79,77 @@ def keep_mask(
         return np.ones(count, dtype=np.bool_)
     if threshold <= 0:
         return np.zeros(count, dtype=np.bool_)
-    high, low = divmod(threshold, 1 << 16)
-    words = (draws or DrawStream(key)).words(start, count)
-    mask: BoolArray = words < np.uint16(high)
+    high, low = divmod(threshold, 1 << _REFINEMENT_BITS)
+    stream = draws or DrawStream(key)
+    words = stream.words(start, count)
+    mask: BoolArray = words < np.uint8(high)
     if low:
-        ties = np.flatnonzero(words == np.uint16(high))
+        ties = np.flatnonzero(words == np.uint8(high))
         if ties.size:
-            mask[ties] = _draws_at(key, _REFINEMENT, ties + start) < np.uint16(low)
+            mask[ties] = stream.refinement(ties + start) < low
     return mask
 
 
-def _stream(key: npt.NDArray[np.uint64], stream: int) -> np.random.PCG64:
-    return np.random.PCG64(np.random.SeedSequence([int(key[0]), int(key[1]), stream]))
+def splitmix64(seed: int, counters: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Output ``c`` of SplitMix64 seeded with ``seed``, for every ``c`` of ``counters`` (shape kept).
+
+    Steele, Lea and Flood, "Fast splittable pseudorandom number generators" (OOPSLA 2014), with the
+    increment and mixing constants of Vigna's reference ``splitmix64.c`` (prng.di.unimi.it): the state
+    after ``c`` steps is ``seed + c * gamma`` (mod 2**64), and the output is its mix.
+    """
+    z = np.uint64(seed) + counters.astype(np.uint64) * np.uint64(_GOLDEN_GAMMA)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(_MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX2)
+    mixed: npt.NDArray[np.uint64] = z ^ (z >> np.uint64(31))
+    return mixed
+
+
+def _stream(key: npt.NDArray[np.uint64]) -> np.random.PCG64:
+    return np.random.PCG64(np.random.SeedSequence([int(key[0]), int(key[1]), _DRAWS]))
 
 
 class DrawStream:
-    """The 16-bit draws of one key's stream, read range after range without seeding it again each time.
+    """The draws of one key, read range after range without seeding the generator again each time.
 
-    Seeding a PCG64 (``SeedSequence`` hashing) costs about as much as generating 10,000 entries' draws; a
+    Seeding a PCG64 (``SeedSequence`` hashing) costs about as much as generating 20,000 entries' draws; a
     merge reads each stream in consecutive ranges, so the generator is kept where the last range ended
     (with that range's last 64-bit output, which the next range may share) and advanced forward from
-    there. A range that starts before that seeds the stream again.
+    there. A range that starts before that seeds the stream again. The refinement's SplitMix64 seed is
+    derived once.
     """
 
-    def __init__(self, key: npt.NDArray[np.uint64], stream: int = _DRAWS) -> None:
-        self.key, self.stream = key, stream
+    def __init__(self, key: npt.NDArray[np.uint64]) -> None:
+        self.key = key
         self._generator: np.random.PCG64 | None = None
         self._position = 0  # the index of the next 64-bit output the generator gives
         self._last: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)  # output _position - 1, if drawn
+        self._refinement_seed: int | None = None
 
-    def words(self, start: int, count: int) -> npt.NDArray[np.uint16]:
-        """The draws of entries ``start`` to ``start + count - 1``."""
+    def words(self, start: int, count: int) -> npt.NDArray[np.uint8]:
+        """The 8-bit draws ``w(j)`` of entries ``start`` to ``start + count - 1``."""
         if count <= 0:
-            return np.empty(0, dtype=np.uint16)
+            return np.empty(0, dtype=np.uint8)
         first, skip = divmod(start, _DRAWS_PER_OUTPUT)
         outputs = -(-(skip + count) // _DRAWS_PER_OUTPUT)
         shared = int(first == self._position - 1 and self._last.size == 1)  # starts in the last output
         if self._generator is None or first + shared < self._position:
-            self._generator, self._position, shared = _stream(self.key, self.stream), 0, 0
+            self._generator, self._position, shared = _stream(self.key), 0, 0
         self._generator.advance(first + shared - self._position)
         fresh = self._generator.random_raw(outputs - shared)
         raw = np.concatenate([self._last, fresh]) if shared else fresh
         self._position = first + outputs
         self._last = raw[-1:].copy()
-        words: npt.NDArray[np.uint16] = raw.astype("<u8", copy=False).view("<u2")[skip : skip + count]
+        words: npt.NDArray[np.uint8] = raw.astype("<u8", copy=False).view(np.uint8)[skip : skip + count]
         return words
 
-
-def _draws_at(
-    key: npt.NDArray[np.uint64], stream: int, entries: npt.NDArray[np.intp]
-) -> npt.NDArray[np.uint16]:
-    """The 16-bit draws of the given entries (increasing) of one stream, jumping from one to the next."""
-    generator = _stream(key, stream)
-    words = np.empty(entries.size, dtype=np.uint16)
-    position, output = 0, 0  # the next output's index; the last output drawn
-    for number, entry in enumerate(entries.tolist()):
-        index = entry // _DRAWS_PER_OUTPUT
-        if index >= position:
-            generator.advance(index - position)
-            output, position = int(generator.random_raw()), index + 1
-        words[number] = (output >> (16 * (entry % _DRAWS_PER_OUTPUT))) & 0xFFFF
-    return words
+    def refinement(self, entries: npt.NDArray[np.intp]) -> npt.NDArray[np.uint64]:
+        """The refinements ``r(j)`` of the given entries: 24-bit numbers (module docstring)."""
+        if self._refinement_seed is None:
+            state = np.random.SeedSequence([int(self.key[0]), int(self.key[1]), _REFINEMENT])
+            self._refinement_seed = int(state.generate_state(1, np.uint64)[0])
+        outputs = splitmix64(self._refinement_seed, entries.astype(np.uint64) + np.uint64(1))
+        refined: npt.NDArray[np.uint64] = outputs >> np.uint64(64 - _REFINEMENT_BITS)
+        return refined
 
 
 @dataclass
