@@ -45,3 +45,15 @@ def test_a_plain_import_stays_light_and_still_reaches_names_and_submodules() -> 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["True", "SamplingParams", "True", "True", "Judge"], done.stderr
+
+
+def test_the_command_line_starts_without_the_modules_only_some_commands_use() -> None:
+    """Building the parser (every command's start) imports neither rich nor the package metadata."""
+    code = (
+        "import sys\n"
+        "from judgeforge.cli.main import build_parser\n"
+        "build_parser()\n"
+        "print(sorted(m for m in ('rich', 'importlib.metadata', 'torch') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         args.names, judges, args.output, requested_modes=args.mode or None, config=config,
         paths=paths, limit=args.limit, resamples=args.resamples,
     )  # fmt: skip
-    from judgeforge.cli.summaries import print_bench_summary
+    from judgeforge.cli._summaries import print_bench_summary
 
     print_bench_summary(summary, args.output)
     write_report_if_asked(args, args.output, Path(args.output) / "report.html")

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         gc.freeze()
         report = run_grading(args.input, args.output, judge, options)
     if not args.quiet:
-        from judgeforge.cli.summaries import print_run_summary
+        from judgeforge.cli._summaries import print_run_summary
 
         print_run_summary(report, args.command, args.currency)
     elif report.exit_code:

@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluator language models the Prometheus 2 way: grade responses, build preference data, "
         "train and merge judges, meta-evaluate them and rank models. `judgeforge COMMAND --help` for a command.",
     )
-    parser.add_argument("--version", action="version", version=f"judgeforge {_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     package = importlib.import_module("judgeforge.cli")
     for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
@@ -34,6 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
         if register is not None:
             register(subparsers)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (package metadata costs ~0.1 s)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help"))
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        sys.stdout.write(f"judgeforge {_version()}\n")
+        parser.exit()
 
 
 def _version() -> str:
