@@ -1,6 +1,7 @@
 """judgeforge merge vs mergekit 0.1.5, side by side in one run (not a test; heavy: ~2x1.7 GB checkpoints).
 
-    .venv/bin/python benchmarks/merge_vs_mergekit.py [--work DIR] [--layers 16] [--hidden 2048] [--methods ...]
+    .venv/bin/python benchmarks/merge_vs_mergekit.py [--work DIR] [--layers 16] [--hidden 2048]
+        [--methods ...] [--repeat 3]
 
 Creates ``.venv-mergekit`` (torch==2.13.0 then mergekit==0.1.5, both with ``-c constraints.txt``) if it is
 missing, generates two Mistral-shaped bf16 checkpoints (A random, B = A + small noise; sharded with an
@@ -15,10 +16,12 @@ Every time is also given as a multiple of the *disk limit*: the seconds this mac
 input shards the merge reads (sequentially, 16 MiB at a time, from wherever they are: the page cache after
 the first run) and to write as many bytes as the merged output with ``O_DIRECT`` and fsync them, in this
 process (no torch import). No merge can beat it. A VM's disk can swing by 2-3x within minutes, so it is
-measured before mergekit's run and before and after each of ours, and a row divides by the fastest of the
-measurements so far (the strictest limit); all of them are printed at the end of the row. ``merge s`` is
-the merge's own time as ``judgeforge merge`` reports it: the wall time less interpreter start-up, imports
-and exit.
+measured before mergekit's runs and before and after each of ours, and a row divides by the fastest of the
+measurements so far (the strictest limit). Each merge, mergekit's and ours alike, runs ``--repeat`` times
+(default 3) and a row shows its fastest run, as ``timeit`` does: the run least slowed by the machine's
+other load, measured the same way on both sides and against the fastest disk. Every run's time and
+every disk measurement are printed at the end of the row. ``merge s`` is the merge's own time (of the
+fastest run) as ``judgeforge merge`` reports it: the wall time less interpreter start-up, imports and exit.
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 MK_VENV = ROOT / ".venv-mergekit"
@@ -179,6 +185,12 @@ def _tree_rss_anon(pid: int) -> int:
     return total
 
 
+class Run(NamedTuple):
+    seconds: float
+    peak_rss_anon: int
+    stdout: str
+
+
 def measure(cmd: list[str]) -> tuple[float, int, str]:
     """Wall seconds, peak RssAnon bytes (polled every 10 ms) and stdout of a child process tree."""
     start = time.perf_counter()
@@ -195,6 +207,15 @@ def measure(cmd: list[str]) -> tuple[float, int, str]:
             )
         out.seek(0)
         return wall, peak, out.read().decode()
+
+
+def fastest(cmd: list[str], repeat: int, between: Callable[[], None] = lambda: None) -> list[Run]:
+    """``repeat`` runs of ``cmd`` (``between()`` before each one), the fastest first."""
+    runs = []
+    for _ in range(repeat):
+        between()
+        runs.append(Run(*measure(cmd)))
+    return sorted(runs, key=lambda run: run.seconds)
 
 
 def merge_seconds(stdout: str) -> float:
@@ -255,6 +276,21 @@ def disk_limit(inputs: list[Path], out_bytes: int, work: Path, block: int = 16 <
     return elapsed
 
 
+def _clear(directory: Path) -> None:
+    subprocess.run(["rm", "-rf", str(directory)], check=True)
+
+
+def _clear_and_measure_disk(
+    directory: Path, disks: list[float], inputs: list[Path], out_bytes: int, work: Path
+) -> None:
+    _clear(directory)
+    disks.append(disk_limit(inputs, out_bytes, work))
+
+
+def _seconds(runs: list[Run]) -> str:
+    return ", ".join(f"{run.seconds:.1f}" for run in runs)
+
+
 def shard_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.safetensors"))
 
@@ -267,6 +303,7 @@ def main() -> int:
     parser.add_argument("--intermediate", type=int, default=5632)
     parser.add_argument("--vocab", type=int, default=32000)
     parser.add_argument("--methods", default="linear,task_arithmetic,ties,dare_linear")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each merge; a row shows the fastest")
     parser.add_argument(
         "--mergekit-yaml",
         type=Path,
@@ -289,7 +326,7 @@ def main() -> int:
     )
     print(
         f"{'method':<31}{'disk s':>7}{'mergekit s':>11}{'x disk':>7}{'ours s':>9}{'x disk':>7}{'merge s':>8}"
-        f"{'speedup':>9}{'mk RssAnon':>12}{'ours':>9}{'ratio':>7}  bit-identical  (disk limits measured)"
+        f"{'speedup':>9}{'mk RssAnon':>12}{'ours':>9}{'ratio':>7}  bit-identical  (every run; disk limits measured)"
     )
     for method, data in configs(a, b).items():
         if method not in args.methods.split(","):
@@ -298,17 +335,23 @@ def main() -> int:
         cfg_path.write_text(yaml.safe_dump(data))
         mk_out, our_out = args.work / f"out-mk-{method}", args.work / f"out-jf-{method}"
         seed = ["--random-seed", str(SEED)] if method.startswith("dare") else []
-        subprocess.run(["rm", "-rf", str(mk_out), str(our_out)], check=True)
         disks = [disk_limit(inputs, out_bytes, args.work)]
-        mk_t, mk_m, _ = measure([str(mergekit), str(cfg_path), str(mk_out), "--quiet", *seed])
+
+        mk_runs = fastest(
+            [str(mergekit), str(cfg_path), str(mk_out), "--quiet", *seed],
+            args.repeat,
+            partial(_clear, mk_out),
+        )
+        mk_t, mk_m = mk_runs[0].seconds, max(run.peak_rss_anon for run in mk_runs)
         exact = {"ties": "--mergekit-ties", "dare_linear": "--mergekit-dare"}.get(method)
         variants = [("", [])] if exact is None else [(" (default)", []), (f" ({exact})", [exact])]
         for label, extra in variants:
-            subprocess.run(["rm", "-rf", str(our_out)], check=True)
             our_seed = ["--seed", str(SEED)] if seed else []
+            before_run = partial(_clear_and_measure_disk, our_out, disks, inputs, out_bytes, args.work)
+            cmd = [*ours, str(cfg_path), str(our_out), "--quiet", *our_seed, *extra]
+            runs = fastest(cmd, args.repeat, before_run)
             disks.append(disk_limit(inputs, out_bytes, args.work))
-            t, m, stdout = measure([*ours, str(cfg_path), str(our_out), "--quiet", *our_seed, *extra])
-            disks.append(disk_limit(inputs, out_bytes, args.work))
+            t, m = runs[0].seconds, max(run.peak_rss_anon for run in runs)
             disk = min(disks)  # the disk at its fastest during this method's runs: the strictest limit
             same, bad = identical(mk_out, our_out)
             verdict = "yes" if same else f"NO ({bad} tensors differ)"
@@ -316,8 +359,9 @@ def main() -> int:
                 verdict += ": own random stream, as documented"
             print(
                 f"{method + label:<31}{disk:>7.1f}{mk_t:>11.1f}{mk_t / disk:>7.1f}{t:>9.1f}{t / disk:>7.1f}"
-                f"{merge_seconds(stdout):>8.1f}{mk_t / t:>8.2f}x{mk_m / 2**30:>10.2f}G{m / 2**30:>8.2f}G"
-                f"{m / mk_m:>7.2f}  {verdict}  ({', '.join(f'{d:.1f}' for d in disks)})",
+                f"{merge_seconds(runs[0].stdout):>8.1f}{mk_t / t:>8.2f}x{mk_m / 2**30:>10.2f}G{m / 2**30:>8.2f}G"
+                f"{m / mk_m:>7.2f}  {verdict}  (mergekit runs {_seconds(mk_runs)}; ours {_seconds(runs)}; "
+                f"disk {', '.join(f'{d:.1f}' for d in disks)})",
                 flush=True,
             )
         subprocess.run(["rm", "-rf", str(mk_out), str(our_out)], check=True)
