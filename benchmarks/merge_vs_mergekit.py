@@ -19,8 +19,9 @@ process (no torch import). No merge can beat it. A VM's disk can swing by 2-3x w
 measured before mergekit's runs and before and after each of ours, and a row divides by the fastest of the
 measurements so far (the strictest limit). Each merge, mergekit's and ours alike, runs ``--repeat`` times
 (default 3) and a row shows its fastest run, as ``timeit`` does: the run least slowed by the machine's
-other load, measured the same way on both sides and against the fastest disk. Every run's time and
-every disk measurement are printed at the end of the row. ``merge s`` is the merge's own time (of the
+other load, measured the same way on both sides and against the fastest disk; the peak RssAnon columns
+are the largest of the runs. Every run's time (fastest first) and every disk measurement (in the order
+taken) are printed at the end of the row. ``merge s`` is the merge's own time (of the
 fastest run) as ``judgeforge merge`` reports it: the wall time less interpreter start-up, imports and exit.
 """
 
@@ -276,6 +277,13 @@ def disk_limit(inputs: list[Path], out_bytes: int, work: Path, block: int = 16 <
     return elapsed
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _clear(directory: Path) -> None:
     subprocess.run(["rm", "-rf", str(directory)], check=True)
 
@@ -303,7 +311,9 @@ def main() -> int:
     parser.add_argument("--intermediate", type=int, default=5632)
     parser.add_argument("--vocab", type=int, default=32000)
     parser.add_argument("--methods", default="linear,task_arithmetic,ties,dare_linear")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each merge; a row shows the fastest")
+    parser.add_argument(
+        "--repeat", type=_at_least_one, default=3, help="runs of each merge; a row shows the fastest"
+    )
     parser.add_argument(
         "--mergekit-yaml",
         type=Path,

@@ -79,18 +79,32 @@ def test_splitmix64_gives_the_reference_outputs() -> None:
     assert splitmix64(1234567, np.array([1, 2, 3], dtype=np.uint64)).tolist() == expected
 
 
-def test_the_draws_of_a_range_are_the_draws_of_the_whole_stream() -> None:
-    """Any range's mask is the whole stream's, read as documented: 8-bit PCG64 words, SplitMix64 refinements."""
-    key = DrawKey(3, "w").stream_key(1)
+def _documented_mask(key: Any, density: float) -> tuple[Any, list[int]]:
+    """The keep mask of entries 0..N-1 computed from the documented stream alone; the tied entries."""
     generator = np.random.PCG64(np.random.SeedSequence([int(key[0]), int(key[1]), 0]))
     raw = generator.random_raw(-(-N // 8)).tolist()
     words = [(raw[j // 8] >> (8 * (j % 8))) & 0xFF for j in range(N)]
     seed = int(np.random.SeedSequence([int(key[0]), int(key[1]), 1]).generate_state(1, np.uint64)[0])
-    threshold = round(0.3 * 2**32)
-    high = threshold >> 24
-    ties = [j for j in range(N) if words[j] == high]
+    threshold = round(density * 2**32)
+    ties = [j for j in range(N) if words[j] == threshold >> 24]
     refined = {j: _splitmix64(seed, j + 1) >> 40 for j in ties}
-    expected = np.array([(words[j] << 24 | refined.get(j, 0)) < threshold for j in range(N)])
+    return np.array([(words[j] << 24 | refined.get(j, 0)) < threshold for j in range(N)]), ties
+
+
+# 0.3: ties refined; 0.5: lo = 0 (no refinement); 0.9999: hi = 255; 1e-4: hi = 0; 1 - 2**-34: all kept
+@pytest.mark.parametrize("density", [0.3, 0.5, 0.9999, 1e-4, 1 - 2**-34])
+def test_the_mask_is_the_documented_one(density: float) -> None:
+    key = DrawKey(3, "w").stream_key(1)
+    expected, ties = _documented_mask(key, density)
+    assert np.array_equal(keep_mask(key, density, 0, N), expected)
+    for start, stop in [(1, 9), (7, 8), (8, 4096), (12345, N)] + [(t, t + 1) for t in ties[:50]]:
+        assert np.array_equal(keep_mask(key, density, start, stop), expected[start:stop]), (start, stop)
+
+
+def test_the_draws_of_a_range_are_the_draws_of_the_whole_stream() -> None:
+    """Any range's mask is the whole stream's, the tied entries' refinements included."""
+    key = DrawKey(3, "w").stream_key(1)
+    expected, ties = _documented_mask(key, 0.3)
     assert ties  # the refinement decides some entries here
     ranges = [(0, N), (1, 9), (7, 8), (8, 4096), (12345, N)] + [(t, t + 1) for t in ties]
     for start, stop in ranges + [(max(t - 5, 0), t + 3) for t in ties]:

@@ -136,7 +136,7 @@ def test_several_workers_run_chunked_merges_on_one_torch_thread_each_and_restore
 def _wide(directory: Path, seed: int) -> Path:
     """The model rewritten as one large tensor (the memory budget) and many small ones."""
     g = torch.Generator().manual_seed(seed)
-    tensors = {"model.embed_tokens.weight": torch.randn(8192, 64, generator=g)}
+    tensors = {"model.embed_tokens.weight": torch.randn(16384, 64, generator=g)}  # above one chunk
     tensors |= {f"model.layers.{i}.mlp.up_proj.weight": torch.randn(64, 64, generator=g) for i in range(12)}
     save_file(tensors, str(directory / "model.safetensors"))
     return directory
@@ -150,11 +150,16 @@ def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
     lock = threading.Lock()
     state = {"computing": 0, "writing": 0}
     seen: list[tuple[int, int]] = []
+    both_writing, both_computing = threading.Event(), threading.Event()
 
     def enter(key: str) -> None:
         with lock:
             state[key] += 1
             seen.append((state["computing"], state["writing"]))
+            if state["writing"] == 2:
+                both_writing.set()
+            if state["computing"] == 2 and state["writing"] == 2:
+                both_computing.set()
 
     def leave(key: str) -> None:
         with lock:
@@ -165,7 +170,7 @@ def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
     def computing(*args: Any, **kwargs: Any) -> torch.Tensor:
         enter("computing")
         try:
-            threading.Event().wait(0.05)
+            both_computing.wait(timeout=0.2)  # hold the slot until two writes and two computations overlap
             return real_merge(*args, **kwargs)
         finally:
             leave("computing")
@@ -173,7 +178,8 @@ def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
     def writing(self: ShardedWriter, name: str, tensor: torch.Tensor) -> None:
         enter("writing")
         try:
-            threading.Event().wait(0.2)  # the disk at its slowest
+            both_writing.wait(timeout=5)  # the disk at its slowest: the first write waits for a second
+            both_computing.wait(timeout=5)  # and both for two computations meanwhile (or time out)
             real_write(self, name, tensor)
         finally:
             leave("writing")

@@ -39,10 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 class _VersionAction(argparse.Action):
     """``--version``: the installed version, looked up only when asked (package metadata costs ~0.1 s)."""
 
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
-        super().__init__(
-            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help"))
-        )
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
         sys.stdout.write(f"judgeforge {_version()}\n")

@@ -48,8 +48,8 @@ AUX_FILES = (
     "chat_template.json",
 )
 DEFAULT_SHARD_BYTES = 2 * 1024**3
-# Test-only throttle: seconds to sleep after each tensor, so a test can kill a merge mid-way.
 _WRITING = 2  # threads beyond the computing ones, for writes in flight
+# Test-only throttle: seconds to sleep after each tensor, so a test can kill a merge mid-way.
 _DELAY_ENV = "JUDGEFORGE_MERGE_TEST_DELAY_S"
 
 
