@@ -101,7 +101,17 @@ def start(settings: TaskSettings, x: TensorInputs, chunk: int) -> ChunkFn:
     dtype = x.dtype or base.dtype
     others = x.others
     flat = [x.tensors[i].reshape(-1) for i in others]
-    sparsifiers = [_sparsifier(settings, x, i, tensor, base, dtype, chunk) for i, tensor in zip(others, flat)]
+    sparsifiers: list[Sparsifier | None]
+    if settings.sparsification == "random":
+        rescale = bool(x.shared["rescale"])
+        drops = [_random_drop(x, i, float(x.params[i]["density"]), rescale) for i in others]
+        if rescale:
+            _measure(flat, drops, base, dtype, chunk)
+        sparsifiers = [None if drop is None else drop.apply for drop in drops]
+    else:
+        sparsifiers = [
+            _magnitude_pruner(settings, x, i, tensor, base, dtype, chunk) for i, tensor in zip(others, flat)
+        ]
     mix = mixing(_weights(x, dtype), x.shared, settings.consensus)
     deltas = torch.empty((len(others), min(chunk, base.numel())), dtype=dtype)
     # reused from range to range (fresh multi-MB buffers cost the kernel's page zeroing every time)
@@ -178,7 +188,7 @@ def _random_drop(x: TensorInputs, i: int, density: float, rescale: bool) -> draw
     return draws.RandomDrop(x.draws.stream_key(i), density, rescale)
 
 
-def _sparsifier(
+def _magnitude_pruner(
     settings: TaskSettings,
     x: TensorInputs,
     i: int,
@@ -187,27 +197,37 @@ def _sparsifier(
     dtype: torch.dtype,
     chunk: int,
 ) -> Sparsifier | None:
-    """The in-place sparsification of model ``i``'s delta ranges, its statistics found first."""
-    if settings.sparsification is None:
+    """TIES's in-place top-k pruning of model ``i``'s delta ranges, its threshold found first."""
+    if settings.sparsification != "magnitude":
         return None
     density, n = float(x.params[i]["density"]), base.numel()
-    if settings.sparsification == "magnitude":
 
-        def magnitudes(begin: int, end: int, step: int) -> torch.Tensor:
-            values = (tensor[begin:end:step].to(dtype) - base[begin:end:step].to(dtype)).abs_()
-            return values.float() if values.device.type == "cpu" else values
+    def magnitudes(begin: int, end: int, step: int) -> torch.Tensor:
+        values = (tensor[begin:end:step].to(dtype) - base[begin:end:step].to(dtype)).abs_()
+        return values.float() if values.device.type == "cpu" else values
 
-        cut = sparsify.magnitude_cut(magnitudes, n, density, chunk)
-        return None if cut is None else partial(_prune, cut)
-    rescale = bool(x.shared["rescale"])
-    drop = _random_drop(x, i, density, rescale)
-    if drop is not None and rescale:
-        delta, converted = torch.empty((2, min(chunk, n)), dtype=dtype)  # reused: no fresh pages per range
-        for begin, end in spans(n, chunk):
-            part, base_part = delta[: end - begin], converted[: end - begin]
-            drop.measure(part.copy_(tensor[begin:end]).sub_(base_part.copy_(base[begin:end])), begin)
-        drop.finish()
-    return None if drop is None else drop.apply
+    cut = sparsify.magnitude_cut(magnitudes, n, density, chunk)
+    return None if cut is None else partial(_prune, cut)
+
+
+def _measure(
+    flat: list[torch.Tensor],
+    drops: list[draws.RandomDrop | None],
+    base: torch.Tensor,
+    dtype: torch.dtype,
+    chunk: int,
+) -> None:
+    """DARE's statistics pass: every drop's L1 norms, in one pass over the ranges (base converted once)."""
+    n = base.numel()
+    delta, converted = torch.empty((2, min(chunk, n)), dtype=dtype)  # reused: no fresh pages per range
+    for begin, end in spans(n, chunk):
+        base_part = converted[: end - begin].copy_(base[begin:end])
+        for tensor, drop in zip(flat, drops):
+            if drop is not None:
+                drop.measure(delta[: end - begin].copy_(tensor[begin:end]).sub_(base_part), begin)
+    for drop in drops:
+        if drop is not None:
+            drop.finish()
 
 
 def _prune(cut: sparsify.Cut, delta: torch.Tensor, begin: int) -> None:
