@@ -192,7 +192,7 @@ class Run(NamedTuple):
     stdout: str
 
 
-def measure(cmd: list[str]) -> tuple[float, int, str]:
+def measure(cmd: list[str]) -> Run:
     """Wall seconds, peak RssAnon bytes (polled every 10 ms) and stdout of a child process tree."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
@@ -207,7 +207,7 @@ def measure(cmd: list[str]) -> tuple[float, int, str]:
                 f"{cmd[0]} failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
             )
         out.seek(0)
-        return wall, peak, out.read().decode()
+        return Run(wall, peak, out.read().decode())
 
 
 def fastest(cmd: list[str], repeat: int, between: Callable[[], None] = lambda: None) -> list[Run]:
@@ -215,7 +215,7 @@ def fastest(cmd: list[str], repeat: int, between: Callable[[], None] = lambda: N
     runs = []
     for _ in range(repeat):
         between()
-        runs.append(Run(*measure(cmd)))
+        runs.append(measure(cmd))
     return sorted(runs, key=lambda run: run.seconds)
 
 

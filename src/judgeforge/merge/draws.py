@@ -35,15 +35,16 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import torch
 
 BLOCK = 1 << 13  # entries per block of the L1 sums (their rounding depends on the block layout only)
-_DRAWS_PER_OUTPUT = 8  # 8-bit draws per 64-bit PCG64 output
-_DRAWS, _REFINEMENT = 0, 1  # the SeedSequence stream words of the draws and of the refinement
 _WORD_BITS, _REFINEMENT_BITS = 8, 24  # the 32-bit number 2**24 * w(j) + r(j) is compared with t
+_DRAWS_PER_OUTPUT = 64 // _WORD_BITS  # draws per 64-bit PCG64 output
+_DRAWS, _REFINEMENT = 0, 1  # the SeedSequence stream words of the draws and of the refinement
 # SplitMix64's increment and output mixers (Vigna, splitmix64.c)
 _GOLDEN_GAMMA, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 _EPS = 1e-7  # mergekit's rescaled_masked_tensor: no rescale when either norm is below this
@@ -90,7 +91,7 @@ def keep_mask(
     return mask
 
 
-def splitmix64(seed: int, counters: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+def splitmix64(seed: int, counters: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.uint64]:
     """Output ``c`` of SplitMix64 seeded with ``seed``, for every ``c`` of ``counters`` (shape kept).
 
     Steele, Lea and Flood, "Fast splittable pseudorandom number generators" (OOPSLA 2014), with the
@@ -111,7 +112,7 @@ def _stream(key: npt.NDArray[np.uint64]) -> np.random.PCG64:
 class DrawStream:
     """The draws of one key, read range after range without seeding the generator again each time.
 
-    Seeding a PCG64 (``SeedSequence`` hashing) costs about as much as generating 20,000 entries' draws; a
+    Seeding a PCG64 (``SeedSequence`` hashing) costs as much as generating tens of thousands of draws; a
     merge reads each stream in consecutive ranges, so the generator is kept where the last range ended
     (with that range's last 64-bit output, which the next range may share) and advanced forward from
     there. A range that starts before that seeds the stream again. The refinement's SplitMix64 seed is
@@ -147,7 +148,7 @@ class DrawStream:
         if self._refinement_seed is None:
             state = np.random.SeedSequence([int(self.key[0]), int(self.key[1]), _REFINEMENT])
             self._refinement_seed = int(state.generate_state(1, np.uint64)[0])
-        outputs = splitmix64(self._refinement_seed, entries.astype(np.uint64) + np.uint64(1))
+        outputs = splitmix64(self._refinement_seed, entries + 1)
         refined: npt.NDArray[np.uint64] = outputs >> np.uint64(64 - _REFINEMENT_BITS)
         return refined
 
