@@ -35,11 +35,13 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 import numpy.typing as npt
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 BLOCK = 1 << 13  # entries per block of the L1 sums (their rounding depends on the block layout only)
 _WORD_BITS, _REFINEMENT_BITS = 8, 24  # the 32-bit number 2**24 * w(j) + r(j) is compared with t
@@ -50,6 +52,7 @@ _GOLDEN_GAMMA, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB
 _EPS = 1e-7  # mergekit's rescaled_masked_tensor: no rescale when either norm is below this
 
 BoolArray = npt.NDArray[np.bool_]
+Delta = Union["torch.Tensor", npt.NDArray[np.float32]]  # a flat delta range: a torch tensor or fp32 numpy
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,8 @@ class RandomDrop:
     mergekit multiplies by the mask, then by the scale; one multiplication by ``mask * fp32(scale)`` gives
     the same bits (``x * 1 * s == x * s``; ``x * 0 * s`` and ``x * 0`` are the same signed zero or NaN).
     The elementwise steps run in numpy for fp32 deltas (single-threaded kernels: no intra-op thread
-    hand-offs while several tensors are merged in parallel).
+    hand-offs while several tensors are merged in parallel). A delta is a flat torch tensor or a contiguous
+    fp32 numpy array; this module imports torch only when a bf16/fp16 tensor is applied.
     """
 
     key: npt.NDArray[np.uint64]
@@ -211,14 +215,12 @@ class RandomDrop:
             self._stream = DrawStream(self.key)
         return keep_mask(self.key, self.density, start, stop, self._stream)
 
-    def measure(self, delta: torch.Tensor, start: int) -> None:
+    def measure(self, delta: Delta, start: int) -> None:
         """Add a range's contribution to both norms (``delta``: the flat range starting at ``start``)."""
-        mask = self._mask(start, start + delta.numel())
+        mask = self._mask(start, start + _entries(delta))
         self._packed[start] = np.packbits(mask)
         view = _numpy_view(delta)
-        values = (
-            np.abs(view, out=self._buffer(view.size)) if view is not None else delta.abs().float().numpy()
-        )
+        values = np.abs(view, out=self._buffer(view.size)) if view is not None else _magnitudes_in_fp32(delta)
         self._before.add(values)
         np.multiply(values, mask, out=values)  # |mask * delta|, NaN where mergekit's product is NaN
         self._after.add(values)
@@ -228,9 +230,9 @@ class RandomDrop:
         before, after = self._before.total(), self._after.total()
         self.scale = None if before < _EPS or after < _EPS else before / after
 
-    def apply(self, delta: torch.Tensor, start: int) -> None:
+    def apply(self, delta: Delta, start: int) -> None:
         """Drop (and rescale) the flat range of the delta starting at ``start``, in place."""
-        count = delta.numel()
+        count = _entries(delta)
         packed = self._packed.pop(start, None)
         if packed is None:
             mask = self._mask(start, start + count)
@@ -243,6 +245,9 @@ class RandomDrop:
         if values is not None:
             np.multiply(values, multiplier, out=values)
         else:  # bf16/fp16: torch computes in fp32 and rounds once, as mergekit's two products do
+            import torch
+
+            assert isinstance(delta, torch.Tensor)
             delta.mul_(torch.from_numpy(multiplier))
 
     def _buffer(self, count: int) -> npt.NDArray[np.float32]:
@@ -252,9 +257,28 @@ class RandomDrop:
         return self._scratch[:count]
 
 
-def _numpy_view(tensor: torch.Tensor) -> npt.NDArray[np.float32] | None:
-    """The tensor's memory as a numpy array when it is a contiguous fp32 CPU tensor."""
-    if tensor.dtype != torch.float32 or tensor.device.type != "cpu" or not tensor.is_contiguous():
+def _numpy_view(delta: Delta) -> npt.NDArray[np.float32] | None:
+    """The delta's memory as a numpy array when it is contiguous fp32 (a numpy array or a CPU tensor)."""
+    if isinstance(delta, np.ndarray):
+        if delta.dtype != np.float32 or delta.ndim != 1 or not delta.flags.c_contiguous:
+            raise TypeError(
+                f"a numpy delta must be a flat contiguous float32 array, not {delta.dtype}{delta.shape}"
+            )
+        return delta
+    import torch  # already loaded: the delta is a torch tensor
+
+    if delta.dtype != torch.float32 or delta.device.type != "cpu" or not delta.is_contiguous():
         return None
-    view: npt.NDArray[np.float32] = tensor.numpy()
+    view: npt.NDArray[np.float32] = delta.numpy()
     return view
+
+
+def _entries(delta: Delta) -> int:
+    return delta.size if isinstance(delta, np.ndarray) else delta.numel()
+
+
+def _magnitudes_in_fp32(delta: Delta) -> npt.NDArray[np.float32]:
+    """``|delta|`` in fp32 for a delta that is not fp32 (a bf16/fp16 or non-contiguous tensor)."""
+    assert not isinstance(delta, np.ndarray)
+    magnitudes: npt.NDArray[np.float32] = delta.abs().float().numpy()
+    return magnitudes
