@@ -229,20 +229,59 @@ def test_a_numpy_delta_is_dropped_and_rescaled_as_the_same_torch_delta(chunk: in
     assert np.array_equal(as_torch.numpy().view(np.uint32), as_numpy.view(np.uint32))
 
 
-def test_a_numpy_delta_must_be_flat_contiguous_fp32() -> None:
+@pytest.mark.parametrize(
+    ("delta", "error", "message"),
+    [
+        (np.zeros(16, dtype=np.float64), TypeError, "must be float32, not float64"),
+        (np.zeros((4, 4), dtype=np.float32), TypeError, r"flat \(1-D\) range, not of shape \(4, 4\)"),
+        (np.zeros((), dtype=np.float32), TypeError, r"not of shape \(\)"),
+    ],
+)
+def test_a_numpy_delta_of_another_dtype_or_shape_is_refused_before_anything_is_drawn(
+    delta: Any, error: type[Exception], message: str
+) -> None:
     drop = RandomDrop(DrawKey(7, "w").stream_key(1), 0.4, rescale=True)
-    with pytest.raises(TypeError, match="float32"):
-        drop.measure(np.zeros(16, dtype=np.float64), 0)
-    with pytest.raises(TypeError, match="flat contiguous"):
-        drop.apply(np.zeros((4, 8), dtype=np.float32)[:, ::2].reshape(-1)[::2], 0)
+    for step in (drop.measure, drop.apply):
+        with pytest.raises(error, match=message):
+            step(delta, 0)
+    assert drop._stream is None and not drop._packed  # nothing drawn, nothing kept
+
+
+def test_a_read_only_numpy_delta_is_measured_but_not_applied() -> None:
+    delta = np.ones(64, dtype=np.float32)
+    delta.flags.writeable = False
+    drop = RandomDrop(DrawKey(7, "w").stream_key(1), 0.4, rescale=True)
+    drop.measure(delta, 0)
+    drop.finish()
+    with pytest.raises(ValueError, match="read-only"):
+        drop.apply(delta, 0)
+    assert 0 in drop._packed  # the measured mask is still there for a writeable retry
+
+
+def test_a_strided_numpy_delta_is_dropped_as_its_contiguous_copy() -> None:
+    values = (np.arange(2 * N, dtype=np.float32) - N) * np.float32(1e-3)
+    strided, contiguous = values[::2], values[::2].copy()
+    drops = [RandomDrop(DrawKey(7, "w").stream_key(1), 0.4, rescale=True) for _ in range(2)]
+    for drop, delta in zip(drops, (strided, contiguous)):
+        drop.measure(delta, 0)
+        drop.finish()
+        drop.apply(delta, 0)
+    assert np.array_equal(values[::2].view(np.uint32), contiguous.view(np.uint32))
 
 
 def test_the_draws_and_the_direct_writer_import_no_torch() -> None:
-    """Both run on numpy arrays and bytes alone (benchmarks/merge_without_torch.py uses them so)."""
-    code = "import sys, judgeforge.merge.draws, judgeforge.merge.direct_io\nprint('torch' in sys.modules)"
+    """A numpy delta is measured and dropped without torch (benchmarks/merge_without_torch.py relies on it)."""
+    code = (
+        "import sys, numpy as np, judgeforge.merge.direct_io\n"
+        "from judgeforge.merge.draws import DrawKey, RandomDrop\n"
+        "drop = RandomDrop(DrawKey(1, 'w').stream_key(0), 0.5, rescale=True)\n"
+        "delta = np.linspace(-1, 1, 100_000, dtype=np.float32)\n"
+        "drop.measure(delta, 0); drop.finish(); drop.apply(delta, 0)\n"
+        "print('torch' in sys.modules, drop.scale is not None, int((delta == 0).sum()) > 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"
+    assert done.stdout.split() == ["False", "True", "True"]
 
 
 def test_no_rescale_below_mergekits_epsilon() -> None:

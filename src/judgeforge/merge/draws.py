@@ -196,8 +196,10 @@ class RandomDrop:
     mergekit multiplies by the mask, then by the scale; one multiplication by ``mask * fp32(scale)`` gives
     the same bits (``x * 1 * s == x * s``; ``x * 0 * s`` and ``x * 0`` are the same signed zero or NaN).
     The elementwise steps run in numpy for fp32 deltas (single-threaded kernels: no intra-op thread
-    hand-offs while several tensors are merged in parallel). A delta is a flat torch tensor or a contiguous
-    fp32 numpy array; this module imports torch only when a bf16/fp16 tensor is applied.
+    hand-offs while several tensors are merged in parallel). A delta is a flat torch tensor or a 1-D fp32
+    numpy array (writeable, for :meth:`apply`); numpy deltas never import torch, and a torch delta finds it
+    already loaded. A numpy delta of another dtype or shape raises ``TypeError``, a read-only one given to
+    :meth:`apply` ``ValueError``, before anything is drawn or consumed.
     """
 
     key: npt.NDArray[np.uint64]
@@ -217,9 +219,9 @@ class RandomDrop:
 
     def measure(self, delta: Delta, start: int) -> None:
         """Add a range's contribution to both norms (``delta``: the flat range starting at ``start``)."""
+        view = _numpy_view(delta, writing=False)
         mask = self._mask(start, start + _entries(delta))
         self._packed[start] = np.packbits(mask)
-        view = _numpy_view(delta)
         values = np.abs(view, out=self._buffer(view.size)) if view is not None else _magnitudes_in_fp32(delta)
         self._before.add(values)
         np.multiply(values, mask, out=values)  # |mask * delta|, NaN where mergekit's product is NaN
@@ -232,6 +234,7 @@ class RandomDrop:
 
     def apply(self, delta: Delta, start: int) -> None:
         """Drop (and rescale) the flat range of the delta starting at ``start``, in place."""
+        values = _numpy_view(delta, writing=True)
         count = _entries(delta)
         packed = self._packed.pop(start, None)
         if packed is None:
@@ -241,10 +244,9 @@ class RandomDrop:
         multiplier = self._buffer(count)
         # mask * fp32(scale) in one pass: the scale is rounded once, as torch rounds a scalar for fp32 math
         np.multiply(mask, np.float32(1.0 if self.scale is None else self.scale), out=multiplier)
-        values = _numpy_view(delta)
         if values is not None:
             np.multiply(values, multiplier, out=values)
-        else:  # bf16/fp16: torch computes in fp32 and rounds once, as mergekit's two products do
+        else:  # bf16/fp16 (or strided, or not on the CPU): torch computes in fp32 and rounds once, as mergekit
             import torch
 
             assert isinstance(delta, torch.Tensor)
@@ -257,13 +259,19 @@ class RandomDrop:
         return self._scratch[:count]
 
 
-def _numpy_view(delta: Delta) -> npt.NDArray[np.float32] | None:
-    """The delta's memory as a numpy array when it is contiguous fp32 (a numpy array or a CPU tensor)."""
+def _numpy_view(delta: Delta, writing: bool) -> npt.NDArray[np.float32] | None:
+    """The delta as a numpy array: a numpy delta, checked, or a contiguous fp32 CPU tensor's memory.
+
+    Raises ``TypeError`` for a numpy delta that is not 1-D float32, ``ValueError`` for a read-only one
+    when ``writing``.
+    """
     if isinstance(delta, np.ndarray):
-        if delta.dtype != np.float32 or delta.ndim != 1 or not delta.flags.c_contiguous:
-            raise TypeError(
-                f"a numpy delta must be a flat contiguous float32 array, not {delta.dtype}{delta.shape}"
-            )
+        if delta.dtype != np.float32:
+            raise TypeError(f"a numpy delta must be float32, not {delta.dtype}")
+        if delta.ndim != 1:
+            raise TypeError(f"a numpy delta must be a flat (1-D) range, not of shape {delta.shape}")
+        if writing and not delta.flags.writeable:
+            raise ValueError("a numpy delta is dropped in place: this one is read-only")
         return delta
     import torch  # already loaded: the delta is a torch tensor
 
