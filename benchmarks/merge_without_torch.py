@@ -1,6 +1,6 @@
 """DARE-linear without torch: what the torch start-up costs ``judgeforge merge`` (issue #24; not a test).
 
-    .venv/bin/pip install ml_dtypes -c constraints.txt     # once: numpy's bfloat16 (this script only)
+    .venv/bin/pip install ml_dtypes==0.6.0 -c constraints.txt  # once: numpy's bfloat16 (this script only)
     .venv/bin/python benchmarks/merge_without_torch.py [--work DIR] [--repeat 3]
 
 Uses the 0.853B checkpoints and the ``dare_linear`` configuration of ``merge_vs_mergekit.py`` (generated
@@ -14,8 +14,9 @@ imports no torch), the same ``+ 0.0`` and ``+ base`` in fp32, ``O_DIRECT`` write
 parent compares its output with ``judgeforge merge``'s tensor by tensor, bit for bit.
 
 Both sides' times are wall seconds of the child process, start-up and imports included; ``merge s`` is the
-time after the imports, as each side reports it. The child is a measuring device, not a product path: it
-handles only this configuration.
+time after the imports, as each side reports it (for both: reading the headers, mapping the inputs, the
+merge, the writes and the final fsync). The child is a measuring device, not a product path: it handles
+only this configuration.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -30,6 +32,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from merge_vs_mergekit import _at_least_one  # noqa: E402  (a sibling script, not a package)
+
 CHUNK = 1 << 18  # judgeforge.merge.chunked.CHUNK
 SEED, DENSITY, MODEL_INDEX = (
     42,
@@ -50,6 +55,7 @@ def child(base_dir: Path, model_dir: Path, out_dir: Path) -> int:
 
     from judgeforge.merge import direct_io, draws  # neither imports torch (tested)
 
+    imported = time.perf_counter()
     bf16 = ml_dtypes.bfloat16
 
     def tensors(directory: Path) -> dict[str, tuple[np.ndarray, list[int]]]:
@@ -63,7 +69,7 @@ def child(base_dir: Path, model_dir: Path, out_dir: Path) -> int:
             with path.open("rb") as handle:
                 (size,) = struct.unpack("<Q", handle.read(8))
                 header = json.loads(handle.read(size))
-                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # unmapped at exit
             for key, meta in header.items():
                 if key == "__metadata__":
                     continue
@@ -94,7 +100,6 @@ def child(base_dir: Path, model_dir: Path, out_dir: Path) -> int:
     os.ftruncate(fd, data_start + offset)
     writer, pool = direct_io.BlockWriter(path, fd), direct_io.BufferPool()
     computing = threading.BoundedSemaphore(2)
-    imported = time.perf_counter()
 
     def merge(name: str) -> None:
         b16, t16 = base[name][0], model[name][0]
@@ -135,41 +140,31 @@ def child(base_dir: Path, model_dir: Path, out_dir: Path) -> int:
     if "torch" in sys.modules:
         raise SystemExit("the child imported torch")
     print(
-        f"merged {len(names)} tensors without torch in {time.perf_counter() - imported:.1f}s "
-        f"(imports {imported - started:.2f}s)"
+        f"imports {imported - started:.2f}s; merged {len(names)} tensors without torch in "
+        f"{time.perf_counter() - imported:.1f}s"
     )
     return 0
 
 
 def _run(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds of ``cmd`` and the merge seconds it reports (its output ends ``in <seconds>s``)."""
     started = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"{cmd[:4]} failed: {done.stderr[-2000:]}")
-    return wall, float(done.stdout.strip().split(" in ")[-1].split("s")[0])
-
-
-def _identical(ours: Path, theirs: Path) -> int:
-    """The number of tensors whose dtype, shape or bytes differ (-1: different names)."""
-    import torch
-
-    from judgeforge.merge.io import ModelReader
-
-    x, y = ModelReader(ours), ModelReader(theirs)
-    if set(x.tensors) != set(y.tensors):
-        return -1
-    return sum(
-        not torch.equal(x.get(name).view(torch.uint8), y.get(name).view(torch.uint8))
-        or x.get(name).shape != y.get(name).shape
-        for name in sorted(x.tensors)
-    )
+        raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr[-2000:]}")
+    found = re.search(r" in ([0-9.]+)s\s*$", done.stdout)
+    if found is None:
+        raise SystemExit(
+            f"{' '.join(cmd)}: no merge seconds at the end of its output: {done.stdout[-500:]!r}"
+        )
+    return wall, float(found.group(1))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--work", type=Path, default=HERE.parent / "test-artifacts" / "merge-bench")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=_at_least_one, default=3, help="rounds (each runs both sides once)")
     parser.add_argument(
         "--child", nargs=3, type=Path, metavar=("BASE", "MODEL", "OUT"), help=argparse.SUPPRESS
     )
@@ -179,11 +174,11 @@ def main() -> int:
     try:
         import ml_dtypes  # noqa: F401
     except ImportError:
-        raise SystemExit("needs ml_dtypes: .venv/bin/pip install ml_dtypes -c constraints.txt") from None
+        raise SystemExit(
+            "needs ml_dtypes: .venv/bin/pip install ml_dtypes==0.6.0 -c constraints.txt"
+        ) from None
     import yaml
-
-    sys.path.insert(0, str(HERE))
-    from merge_vs_mergekit import configs, disk_limit, generate, mistral_config, shard_files
+    from merge_vs_mergekit import configs, disk_limit, generate, identical, mistral_config, shard_files
 
     a, b = generate(args.work, mistral_config(16, 2048, 5632, 32000))
     config = args.work / "dare_linear.yml"
@@ -216,7 +211,7 @@ def main() -> int:
             f"disk {disk_between:.1f} s | without torch {without[0]:.1f} s (merge {without[1]:.1f})",
             flush=True,
         )
-    differ = _identical(ours_dir, numpy_dir)
+    same, differ = identical(ours_dir, numpy_dir)
     subprocess.run(["rm", "-rf", str(ours_dir), str(numpy_dir)], check=True)
     disk = min(min(r[0], r[2]) for r in rows)
     best_ours, best_without = min(r[1][0] for r in rows), min(r[3][0] for r in rows)
@@ -224,9 +219,9 @@ def main() -> int:
     print(
         f"fastest disk {disk:.1f} s; judgeforge merge {best_ours:.1f} s = {best_ours / disk:.2f}x; "
         f"without torch {best_without:.1f} s = {best_without / disk:.2f}x; median saving per round {saved:.1f} s; "
-        f"bit-identical: {'yes' if differ == 0 else f'NO ({differ} tensors differ)'}"
+        f"bit-identical: {'yes' if same else f'NO ({differ} tensors differ)'}"
     )
-    return 0 if differ == 0 else 1
+    return 0 if same else 1
 
 
 if __name__ == "__main__":
