@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -33,14 +33,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from merge_vs_mergekit import _at_least_one  # noqa: E402  (a sibling script, not a package)
+from merge_vs_mergekit import SEED, _at_least_one, merge_seconds  # noqa: E402  (a sibling script)
 
-CHUNK = 1 << 18  # judgeforge.merge.chunked.CHUNK
-SEED, DENSITY, MODEL_INDEX = (
-    42,
-    0.5,
-    0,
-)  # the configuration's seed and density; model B is first in merge order
+CHUNK = 1 << 18  # judgeforge.merge.chunked.CHUNK (importing that module would import torch)
+DENSITY = 0.5  # merge_vs_mergekit.configs()["dare_linear"]
+MODEL_INDEX = 0  # model B's index in merge order (the models, then the base)
 
 
 def child(base_dir: Path, model_dir: Path, out_dir: Path) -> int:
@@ -153,12 +150,12 @@ def _run(cmd: list[str]) -> tuple[float, float]:
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr[-2000:]}")
-    found = re.search(r" in ([0-9.]+)s\s*$", done.stdout)
-    if found is None:
+    seconds = merge_seconds(done.stdout)
+    if math.isnan(seconds):
         raise SystemExit(
             f"{' '.join(cmd)}: no merge seconds at the end of its output: {done.stdout[-500:]!r}"
         )
-    return wall, float(found.group(1))
+    return wall, seconds
 
 
 def main() -> int:
