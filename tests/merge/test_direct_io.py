@@ -14,6 +14,7 @@ from safetensors.torch import load_file
 
 from judgeforge.merge import direct_io
 from judgeforge.merge.direct_io import BLOCK, BlockWriter
+from judgeforge.merge.dtypes import code_of_torch
 from judgeforge.merge.io import OutputTensor, ShardedWriter
 
 SHAPES = [(3, 1031), (4096,), (2, 3, 4097), (12_345,), (1,), (517, 33), (8192, 3)]
@@ -40,7 +41,7 @@ def tensors() -> dict[str, torch.Tensor]:
 def write(directory: Path, min_direct_bytes: int, shard_bytes: int) -> tuple[list[Path], int]:
     directory.mkdir()
     data = tensors()
-    plan = [OutputTensor(name, t.dtype, tuple(t.shape)) for name, t in data.items()]
+    plan = [OutputTensor(name, code_of_torch(t.dtype), tuple(t.shape)) for name, t in data.items()]
     writer = ShardedWriter(directory, plan, shard_bytes, min_direct_bytes=min_direct_bytes)
     order = list(data)
     random.Random(1).shuffle(order)
@@ -89,7 +90,7 @@ def test_tensors_computed_into_the_writers_buffers_are_written_straight_and_the_
     monkeypatch.setattr(direct_io._Bounce, "get", lambda self: bounced.append(1) or original(self))
     directory = tmp_path / "buffers"
     directory.mkdir()
-    plan = [OutputTensor(name, t.dtype, tuple(t.shape)) for name, t in data.items()]
+    plan = [OutputTensor(name, code_of_torch(t.dtype), tuple(t.shape)) for name, t in data.items()]
     writer = ShardedWriter(directory, plan, 150_000, min_direct_bytes=BLOCK)
     addresses = set()
     for name, tensor in data.items():  # one at a time: every buffer comes back before the next is taken

@@ -106,8 +106,12 @@ def test_a_streamed_merge_is_charged_about_its_output_and_a_whole_one_its_fp32_c
     assert footprint(METHODS.get("ties"), ties) >= n * 2 + n * 8
 
 
-def _threads_during(models: dict[str, Path], out: Path, method: str, **parameters: Any) -> set[int]:
-    config = parse_config(
+def _config(models: dict[str, Path], method: str, **parameters: Any) -> Any:
+    """``method`` over the base and model a (linear: both weighted 0.5; others: a weighted 0.5 over the base)."""
+    if method == "linear":
+        weighted = [{"model": str(models[m]), "parameters": {"weight": 0.5}} for m in ("base", "a")]
+        return parse_config({"merge_method": method, "models": weighted, "parameters": parameters})
+    return parse_config(
         {
             "merge_method": method,
             "base_model": str(models["base"]),
@@ -115,6 +119,10 @@ def _threads_during(models: dict[str, Path], out: Path, method: str, **parameter
             "parameters": parameters,
         }
     )
+
+
+def _threads_during(models: dict[str, Path], out: Path, method: str, **parameters: Any) -> set[int]:
+    config = _config(models, method, **parameters)
     during: set[int] = set()
     merge_models(config, out, workers=2, progress=lambda done, total: during.add(torch.get_num_threads()))
     return during
@@ -127,7 +135,7 @@ def test_several_workers_run_chunked_merges_on_one_torch_thread_each_and_restore
     before = torch.get_num_threads()
     if before < 2:
         pytest.skip("needs torch to run on two or more threads to see the setting change")
-    assert _threads_during(models, tmp_path / "ta", "task_arithmetic") == {1}
+    assert _threads_during(models, tmp_path / "linear", "linear") == {1}
     assert torch.get_num_threads() == before
     # whole-tensor reductions round by the thread count: it must not depend on --workers
     assert _threads_during(models, tmp_path / "ties", "ties", rescale=True) == {before}
@@ -142,8 +150,16 @@ def _wide(directory: Path, seed: int) -> Path:
     return directory
 
 
+@pytest.mark.parametrize(
+    ("method", "executor"),
+    [("linear", "merge_tensor"), ("task_arithmetic", "merge_array")],  # with torch, and without it
+)
 def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
-    make_model: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_model: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    executor: str,
 ) -> None:
     """A slow disk holds two writes at once; neither takes a computing slot from the other tensors."""
     models = {name: _wide(make_model(name, seed), seed) for seed, name in enumerate(("base", "a"))}
@@ -165,9 +181,9 @@ def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
         with lock:
             state[key] -= 1
 
-    real_merge, real_write = engine.merge_tensor, ShardedWriter.write
+    real_merge, real_write = getattr(engine, executor), ShardedWriter.write
 
-    def computing(*args: Any, **kwargs: Any) -> torch.Tensor:
+    def computing(*args: Any, **kwargs: Any) -> Any:
         enter("computing")
         try:
             both_computing.wait(timeout=0.2)  # hold the slot until two writes and two computations overlap
@@ -175,7 +191,7 @@ def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
         finally:
             leave("computing")
 
-    def writing(self: ShardedWriter, name: str, tensor: torch.Tensor) -> None:
+    def writing(self: ShardedWriter, name: str, tensor: Any) -> None:
         enter("writing")
         try:
             both_writing.wait(timeout=5)  # the disk at its slowest: the first write waits for a second
@@ -184,15 +200,8 @@ def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
         finally:
             leave("writing")
 
-    monkeypatch.setattr(engine, "merge_tensor", computing)
+    monkeypatch.setattr(engine, executor, computing)
     monkeypatch.setattr(ShardedWriter, "write", writing)
-    config = parse_config(
-        {
-            "merge_method": "task_arithmetic",
-            "base_model": str(models["base"]),
-            "models": [{"model": str(models["a"]), "parameters": {"weight": 0.5}}],
-        }
-    )
-    merge_models(config, tmp_path / "out", workers=2)
+    merge_models(_config(models, method), tmp_path / "out", workers=2)
     assert max(c for c, _ in seen) == 2  # never more computing than workers
     assert (2, 2) in seen  # two writes in flight while both workers compute

@@ -6,15 +6,23 @@ kernel for fresh zeroed pages for every temporary of a multi-GB tensor, and memo
 tensor whatever the model; much smaller chunks pay more per-range overhead than they save. This module
 owns the chunk size; a method sees it only as the argument of its statistics pass (:class:`Streamed`). A streamed method
 gives the same bits whatever the chunk size (tested), so a tensor below one chunk is simply one range.
+
+:func:`merge_array` is the executor of the torch-free arithmetic (``MergeMethod.without_torch``), over numpy
+arrays in fp32, rounding each range into the output as torch's conversion does (``ml_dtypes`` for bf16).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
+from numpy.typing import NDArray
 
-from judgeforge.merge.methods.base import MergeMethod, TensorInputs, spans
+from judgeforge.merge.methods.base import ArrayInputs, MergeMethod, TensorInputs, spans
+
+if TYPE_CHECKING:
+    import torch
 
 CHUNK = 1 << 18
 _CHUNK_BUFFERS = 4  # chunk-sized fp32 scratch buffers a streamed method holds per input, at most
@@ -34,14 +42,18 @@ def footprint(method: MergeMethod, x: TensorInputs, chunk: int = CHUNK) -> int:
     if not streams(method, x):
         return whole_footprint(x)
     assert method.streamed is not None
-    n, inputs = x.tensors[0].numel(), len(x.tensors)
-    out_bytes = n * (x.out_dtype or x.work_dtype).itemsize
-    return out_bytes + min(chunk, n) * 4 * _CHUNK_BUFFERS * inputs + method.streamed.holds(x)
+    out_bytes = x.entries * (x.out_dtype or x.work_dtype).itemsize
+    return streamed_footprint(x.entries, x.inputs, out_bytes, method.streamed.holds(x), chunk)
 
 
-def whole_footprint(x: TensorInputs) -> int:
+def streamed_footprint(entries: int, inputs: int, out_bytes: int, holds: int, chunk: int = CHUNK) -> int:
+    """The bytes a range-by-range merge holds at its peak: the output, chunk buffers per input, statistics."""
+    return out_bytes + min(chunk, entries) * 4 * _CHUNK_BUFFERS * inputs + holds
+
+
+def whole_footprint(x: TensorInputs | ArrayInputs) -> int:
     """An estimate of the bytes a whole-tensor merge of ``x`` holds: every input in fp32, two fp32 temporaries."""
-    return x.tensors[0].numel() * 4 * (len(x.tensors) + 2)
+    return x.entries * 4 * (x.inputs + 2)
 
 
 def merge_tensor(
@@ -55,6 +67,8 @@ def merge_tensor(
     ``empty``: where a streamed merge writes its output (a tensor of ``x.out_dtype`` and the inputs'
     shape, for example the writer's aligned buffer); by default a fresh tensor.
     """
+    import torch
+
     streamed = method.streamed
     if streamed is None or not streamed.applies(x):
         if method.whole is None:
@@ -72,3 +86,23 @@ def merge_tensor(
         for start, stop in spans(n, size):
             out[start:stop] = merge(start, stop)
     return out.reshape(shape)
+
+
+def merge_array(method: MergeMethod, x: ArrayInputs, out: NDArray[Any], chunk: int = CHUNK) -> None:
+    """Merge ``x`` with the method's torch-free arithmetic into ``out`` (flat; float32, float16 or bfloat16).
+
+    Each fp32 range is rounded to ``out``'s dtype to nearest, ties to even, as torch rounds. ``ValueError``
+    when the method has no torch-free arithmetic for ``x`` (see ``MergeMethod.without_torch``).
+    """
+    streamed = method.without_torch
+    if streamed is None or not streamed.applies(x):
+        raise ValueError(f"merge method '{method.name}' cannot merge these inputs without torch")
+    n = x.entries
+    if out.shape != (n,):
+        raise ValueError(f"the output has shape {out.shape}; the inputs have {n} entries each")
+    if n:
+        size = min(chunk, n)
+        with np.errstate(all="ignore"):  # inf - inf and the like give NaN as torch does, without a warning
+            merge = streamed.start(x, size)
+            for start, stop in spans(n, size):
+                np.copyto(out[start:stop], merge(start, stop), casting="unsafe")

@@ -224,7 +224,8 @@ class RandomDrop:
         self._packed[start] = np.packbits(mask)
         values = np.abs(view, out=self._buffer(view.size)) if view is not None else _magnitudes_in_fp32(delta)
         self._before.add(values)
-        np.multiply(values, mask, out=values)  # |mask * delta|, NaN where mergekit's product is NaN
+        with np.errstate(invalid="ignore"):  # inf * 0: NaN where mergekit's product is NaN, silently as torch
+            np.multiply(values, mask, out=values)
         self._after.add(values)
 
     def finish(self) -> None:
@@ -245,7 +246,8 @@ class RandomDrop:
         # mask * fp32(scale) in one pass: the scale is rounded once, as torch rounds a scalar for fp32 math
         np.multiply(mask, np.float32(1.0 if self.scale is None else self.scale), out=multiplier)
         if values is not None:
-            np.multiply(values, multiplier, out=values)
+            with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 and overflow, silently as torch
+                np.multiply(values, multiplier, out=values)
         else:  # bf16/fp16 (or strided, or not on the CPU): torch computes in fp32 and rounds once, as mergekit
             import torch
 

@@ -3,6 +3,10 @@
 Output is built in a hidden sibling directory ``.<OUT_DIR>.partial-<id>`` and renamed to ``OUT_DIR`` only
 after every shard was fsynced and the index written, so a killed merge never leaves an ``OUT_DIR`` that
 looks complete. Memory is bounded by the tensors in flight (about one largest tensor's working set).
+
+A merge whose every tensor the method can compute without torch (``MergeMethod.without_torch``: task
+arithmetic and DARE-linear in an fp32 compute dtype over bf16/fp16/fp32 checkpoints) runs on numpy arrays
+and never imports torch, which saves torch's start-up (seconds); any other merge runs on torch tensors.
 """
 
 from __future__ import annotations
@@ -16,23 +20,35 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import torch
 import yaml
+from numpy.typing import NDArray
 
 from judgeforge.errors import MergeError
-from judgeforge.merge.chunked import footprint, merge_tensor, streams, whole_footprint
+from judgeforge.merge.chunked import (
+    footprint,
+    merge_array,
+    merge_tensor,
+    streamed_footprint,
+    streams,
+    whole_footprint,
+)
 from judgeforge.merge.config import MergeConfig
 from judgeforge.merge.draws import DrawKey
+from judgeforge.merge.dtypes import DTYPES, torch_dtype
 from judgeforge.merge.io import ShardedWriter
 from judgeforge.merge.lora import materialize_inputs
 from judgeforge.merge.methods import TensorInputs
+from judgeforge.merge.methods.base import ArrayInputs
 from judgeforge.merge.params import check_method, ignored_parameters
 from judgeforge.merge.plan import MergePlan, TensorJob, build_plan
+
+if TYPE_CHECKING:
+    import torch
 
 # Files copied verbatim from the donor model (the base model, else the first one), as mergekit does.
 AUX_FILES = (
@@ -48,6 +64,8 @@ AUX_FILES = (
     "chat_template.json",
 )
 DEFAULT_SHARD_BYTES = 2 * 1024**3
+# Dtypes the torch-free path reads and writes (each converts to fp32 exactly); it computes in fp32 only.
+ARRAY_DTYPES = ("F32", "F16", "BF16")
 _WRITING = 2  # threads beyond the computing ones, for writes in flight
 # Test-only throttle: seconds to sleep after each tensor, so a test can kill a merge mid-way.
 _DELAY_ENV = "JUDGEFORGE_MERGE_TEST_DELAY_S"
@@ -123,10 +141,51 @@ def _inputs(plan: MergePlan, job: TensorJob, seed: int, generator: torch.Generat
         job.shared,
         plan.base_index,
         generator if sequential else None,
-        plan.compute_dtype,
-        job.output.dtype,
+        None if plan.compute_dtype is None else torch_dtype(plan.compute_dtype),
+        torch_dtype(job.output.dtype),
         DrawKey(seed, name) if plan.method.random else None,
     )
+
+
+def _array_inputs(plan: MergePlan, seed: int) -> dict[str, ArrayInputs] | None:
+    """What the method's torch-free arithmetic sees for each floating tensor, or None where one of them
+    needs torch (a dtype or setting the arithmetic does not take, or ``ml_dtypes`` missing for bf16)."""
+    arithmetic = plan.method.without_torch
+    if arithmetic is None:
+        return None
+    floating = [job for job in plan.jobs if job.floating]
+    stored = {reader.tensors[job.output.name].dtype for job in floating for reader in plan.readers}
+    if plan.compute_dtype not in (None, "F32") or (plan.compute_dtype is None and stored - {"F32"}):
+        return None
+    if not stored | {job.output.dtype for job in floating} <= set(ARRAY_DTYPES):
+        return None
+    if "BF16" in stored | {job.output.dtype for job in floating} and not _has_ml_dtypes():
+        return None
+    found = {}
+    for job in floating:
+        name = job.output.name
+        draws = DrawKey(seed, name) if plan.method.random else None
+        x = ArrayInputs(
+            tuple(r.array(name) for r in plan.readers), job.params, job.shared, plan.base_index, draws
+        )
+        if not arithmetic.applies(x):
+            return None
+        found[name] = x
+    return found
+
+
+def _has_ml_dtypes() -> bool:
+    try:
+        import ml_dtypes  # noqa: F401
+    except ImportError:
+        warnings.warn(
+            "ml_dtypes is not installed, so this bf16 merge imports torch (seconds of start-up): "
+            "pip install ml_dtypes",
+            UserWarning,
+            stacklevel=4,
+        )
+        return False
+    return True
 
 
 def _compute(
@@ -140,7 +199,65 @@ def _compute(
     if not job.floating:
         # Integer buffers are not merged: taken from the donor (base, else first model).
         return x.tensors[plan.base_index or 0]
-    return merge_tensor(plan.method, x, empty=empty).to(job.output.dtype)
+    return merge_tensor(plan.method, x, empty=empty).to(torch_dtype(job.output.dtype))
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """How the jobs of one merge run: what computes a job, its memory cost, the budget, the threads."""
+
+    compute: Callable[[TensorJob], Any]  # a torch tensor or a numpy array, in the planned dtype
+    costs: dict[str, int]
+    budget: int
+    workers: int
+    threads: AbstractContextManager[None]
+
+
+def _array_schedule(plan: MergePlan, writer: ShardedWriter, seed: int, workers: int) -> _Schedule | None:
+    """Every tensor on numpy arrays (no torch imported), or None where some tensor needs torch."""
+    inputs = _array_inputs(plan, seed)
+    if inputs is None:
+        return None
+    method = plan.method
+
+    def compute(job: TensorJob) -> NDArray[Any]:
+        name = job.output.name
+        if not job.floating:  # integer buffers are not merged: taken from the donor (base, else first)
+            return plan.readers[plan.base_index or 0].array(name)
+        out = writer.array_buffer(name)
+        merge_array(method, inputs[name], out)
+        return out
+
+    holds = method.streamed.holds if method.streamed is not None else (lambda x: 0)
+    costs = {job.output.name: job.output.nbytes for job in plan.jobs}
+    costs |= {
+        name: streamed_footprint(x.entries, x.inputs, costs[name], holds(x)) for name, x in inputs.items()
+    }
+    budget = max([whole_footprint(x) for x in inputs.values()] + list(costs.values()), default=0)
+    return _Schedule(compute, costs, budget, workers, nullcontext())
+
+
+def _torch_schedule(plan: MergePlan, writer: ShardedWriter, seed: int, workers: int) -> _Schedule:
+    import torch
+
+    generator: torch.Generator | None = None
+    if any(plan.method.sequential_draws(job.shared) for job in plan.jobs):
+        generator = torch.Generator().manual_seed(seed)
+        workers = 1  # mergekit's stream: one generator, drawn in traversal order
+
+    def compute(job: TensorJob) -> torch.Tensor:
+        return _compute(plan, job, seed, generator, lambda: writer.buffer(job.output.name))
+
+    inputs = {job.output.name: _inputs(plan, job, seed, None) for job in plan.jobs if job.floating}
+    costs = {job.output.name: job.output.nbytes for job in plan.jobs if not job.floating}
+    costs |= {name: footprint(plan.method, x) for name, x in inputs.items()}
+    budget = max([whole_footprint(x) for x in inputs.values()] + list(costs.values()), default=0)
+    # One torch thread per worker only when every tensor is chunked: chunked arithmetic is elementwise
+    # (the same bits on any number of threads), while whole-tensor reductions (slerp's norms, TIES's
+    # rescale sums) round by torch's thread count, which must not depend on --workers.
+    all_chunked = all(streams(plan.method, x) for x in inputs.values())
+    threads = torch_threads(1 if workers > 1 and all_chunked else None)
+    return _Schedule(compute, costs, budget, workers, threads)
 
 
 def _write(
@@ -155,36 +272,33 @@ def _write(
     delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
     chosen = seed if seed is not None else plan.config.random_seed
     key = chosen if chosen is not None else int.from_bytes(os.urandom(7), "little")
-    generator: torch.Generator | None = None
     n_workers = workers or min(4, os.cpu_count() or 1)
-    if any(plan.method.sequential_draws(job.shared) for job in plan.jobs):
-        generator = torch.Generator().manual_seed(key)
-        n_workers = 1  # mergekit's stream: one generator, drawn in traversal order
-
-    # Writes wait on the disk, not the CPU: with several workers ``_WRITING`` more threads run, and at
-    # most ``n_workers`` of them compute at once, so finished tensors' writes overlap the next
-    # computations (two writes at once happen when the disk slows: both cores keep computing).
-    computing = threading.BoundedSemaphore(n_workers)
-    threads = n_workers + _WRITING if n_workers > 1 else 1
-
-    def run(job: TensorJob) -> None:
-        with computing:
-            tensor = _compute(plan, job, key, generator, partial(writer.buffer, job.output.name))
-        writer.write(job.output.name, tensor)
-        if delay:
-            time.sleep(delay)
-
     try:
-        inputs = {job.output.name: _inputs(plan, job, key, None) for job in plan.jobs if job.floating}
-        costs = {job.output.name: job.output.nbytes for job in plan.jobs if not job.floating}
-        costs |= {name: footprint(plan.method, x) for name, x in inputs.items()}
-        budget = max([whole_footprint(x) for x in inputs.values()] + list(costs.values()), default=0)
-        # One torch thread per worker only when every tensor is chunked: chunked arithmetic is elementwise
-        # (the same bits on any number of threads), while whole-tensor reductions (slerp's norms, TIES's
-        # rescale sums) round by torch's thread count, which must not depend on --workers.
-        all_chunked = all(streams(plan.method, x) for x in inputs.values())
-        with torch_threads(1 if n_workers > 1 and all_chunked else None):
-            _run_bounded(run, plan.jobs, threads, progress, lambda job: costs[job.output.name], budget)
+        schedule = _array_schedule(plan, writer, key, n_workers) or _torch_schedule(
+            plan, writer, key, n_workers
+        )
+        # Writes wait on the disk, not the CPU: with several workers ``_WRITING`` more threads run, and at
+        # most ``workers`` of them compute at once, so finished tensors' writes overlap the next
+        # computations (two writes at once happen when the disk slows: both cores keep computing).
+        computing = threading.BoundedSemaphore(schedule.workers)
+        threads = schedule.workers + _WRITING if schedule.workers > 1 else 1
+
+        def run(job: TensorJob) -> None:
+            with computing:
+                result = schedule.compute(job)
+            writer.write(job.output.name, result)
+            if delay:
+                time.sleep(delay)
+
+        with schedule.threads:
+            _run_bounded(
+                run,
+                plan.jobs,
+                threads,
+                progress,
+                lambda job: schedule.costs[job.output.name],
+                schedule.budget,
+            )
         writer.finish()
     finally:
         writer.close()
@@ -201,6 +315,8 @@ def torch_threads(count: int | None) -> Iterator[None]:
     if count is None:
         yield
         return
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(count)
     try:
@@ -267,7 +383,7 @@ def _copy_aux(plan: MergePlan, staging: Path) -> None:
     cfg_path = donor / "config.json"
     if cfg_path.is_file():
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-        floats = {str(j.output.dtype).removeprefix("torch.") for j in plan.jobs if j.floating}
+        floats = {DTYPES[j.output.dtype].name for j in plan.jobs if j.floating}
         if len(floats) == 1:
             # The output dtype may differ from the donor's (dtype/out_dtype); keep config.json truthful.
             cfg["torch_dtype"] = floats.pop()

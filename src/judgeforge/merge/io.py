@@ -1,7 +1,9 @@
 """Streaming safetensors I/O: memory-mapped readers and a pre-planned sharded writer.
 
-Reading maps each file privately (copy-on-write) and wraps tensors with ``torch.frombuffer``, so input
-pages stay file-backed page cache rather than anonymous memory, and inputs are never written. Writing lays
+Reading maps each file privately (copy-on-write) and wraps tensors with ``torch.frombuffer`` (or, for the
+merges that run without torch, ``numpy.frombuffer``), so input pages stay file-backed page cache rather
+than anonymous memory, and inputs are never written. Dtypes are safetensors codes (:mod:`.dtypes`); this
+module imports torch only when a torch tensor is asked for. Writing lays
 out every shard's header before any tensor is computed (names, dtypes and shapes are known from the plan),
 then writes each tensor at its offset as soon as it is ready: memory holds a few tensors, not a shard.
 """
@@ -16,26 +18,17 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
 
 from judgeforge.errors import MergeError
 from judgeforge.merge.direct_io import MIN_DIRECT_BYTES, BlockWriter, BufferPool
+from judgeforge.merge.dtypes import DTYPES, code_of_numpy, code_of_torch, numpy_dtype, torch_dtype
 
-ST_DTYPES: dict[str, torch.dtype] = {
-    "F64": torch.float64,
-    "F32": torch.float32,
-    "F16": torch.float16,
-    "BF16": torch.bfloat16,
-    "I64": torch.int64,
-    "I32": torch.int32,
-    "I16": torch.int16,
-    "I8": torch.int8,
-    "U8": torch.uint8,
-    "BOOL": torch.bool,
-}
-TORCH_TO_ST = {v: k for k, v in ST_DTYPES.items()}
+if TYPE_CHECKING:
+    import torch
+
 INDEX_NAME = "model.safetensors.index.json"
 
 
@@ -67,7 +60,7 @@ def read_header(path: Path) -> dict[str, TensorInfo]:
         if name == "__metadata__":
             continue
         start, end = (base + int(o) for o in meta["data_offsets"])
-        if meta["dtype"] not in ST_DTYPES:
+        if meta["dtype"] not in DTYPES:
             raise MergeError(f"{path}: tensor {name} has unsupported dtype {meta['dtype']}")
         if end > file_size:
             raise MergeError(f"{path}: tensor {name} extends past the end of the file (truncated?)")
@@ -87,18 +80,32 @@ class ModelReader:
 
     def get(self, name: str) -> torch.Tensor:
         """The tensor, backed by the file mapping (no copy until it is converted or computed on)."""
+        import torch
+
         info = self.tensors[name]
-        dtype = ST_DTYPES[info.dtype]
+        dtype = torch_dtype(info.dtype)
         if info.end == info.start:
             return torch.empty(info.shape, dtype=dtype)
-        mm = self._maps.get(info.file)
-        if mm is None:
-            with info.file.open("rb") as fh:
-                mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
-            self._maps[info.file] = mm
         count = (info.end - info.start) // dtype.itemsize
-        flat = torch.frombuffer(mm, dtype=dtype, count=count, offset=info.start)
+        flat = torch.frombuffer(self._map(info.file), dtype=dtype, count=count, offset=info.start)
         return flat.reshape(info.shape)
+
+    def array(self, name: str) -> np.ndarray:
+        """The tensor as a flat numpy array of its dtype, backed by the file mapping (no torch involved)."""
+        info = self.tensors[name]
+        dtype = numpy_dtype(info.dtype)
+        count = (info.end - info.start) // dtype.itemsize
+        if count == 0:
+            return np.empty(0, dtype=dtype)
+        return np.frombuffer(self._map(info.file), dtype=dtype, count=count, offset=info.start)
+
+    def _map(self, file: Path) -> mmap.mmap:
+        mm = self._maps.get(file)
+        if mm is None:
+            with file.open("rb") as fh:
+                mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+            self._maps[file] = mm
+        return mm
 
     def close(self) -> None:
         # Tensors handed out may still reference a map; dropping our references lets GC unmap them.
@@ -137,18 +144,22 @@ def _weight_files(directory: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class OutputTensor:
-    """A planned output tensor."""
+    """A planned output tensor; ``dtype`` is its safetensors code (``"BF16"``)."""
 
     name: str
-    dtype: torch.dtype
+    dtype: str
     shape: tuple[int, ...]
 
     @property
-    def nbytes(self) -> int:
+    def numel(self) -> int:
         n = 1
         for d in self.shape:
             n *= d
-        return n * self.dtype.itemsize
+        return n
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel * DTYPES[self.dtype].itemsize
 
 
 class ShardedWriter:
@@ -186,7 +197,7 @@ class ShardedWriter:
         offset = 0
         for t in group:
             header[t.name] = {
-                "dtype": TORCH_TO_ST[t.dtype],
+                "dtype": t.dtype,
                 "shape": list(t.shape),
                 "data_offsets": [offset, offset + t.nbytes],
             }
@@ -211,31 +222,40 @@ class ShardedWriter:
         goes straight from it with ``O_DIRECT``, and it is reused for a later tensor once written (do not
         touch it after :meth:`write`).
         """
-        _, offset, planned = self._where[name]
+        import torch
+
+        _, _, planned = self._where[name]
+        dtype = torch_dtype(planned.dtype)
         if planned.nbytes == 0:
-            return torch.empty(planned.shape, dtype=planned.dtype)
+            return torch.empty(planned.shape, dtype=dtype)
+        return torch.frombuffer(self._lend(name), dtype=dtype, count=planned.numel).reshape(planned.shape)
+
+    def array_buffer(self, name: str) -> np.ndarray:
+        """:meth:`buffer` as a flat numpy array of the planned dtype (``ml_dtypes.bfloat16`` for bf16)."""
+        _, _, planned = self._where[name]
+        dtype = numpy_dtype(planned.dtype)
+        if planned.nbytes == 0:
+            return np.empty(0, dtype=dtype)
+        return np.frombuffer(self._lend(name), dtype=dtype, count=planned.numel)
+
+    def _lend(self, name: str) -> memoryview:
+        _, offset, planned = self._where[name]
         buffer, view = self._pool.take(planned.nbytes, offset)
         with self._lent_lock:
             self._lent[name] = buffer
-        count = planned.nbytes // planned.dtype.itemsize
-        return torch.frombuffer(view, dtype=planned.dtype, count=count).reshape(planned.shape)
+        return view
 
-    def write(self, name: str, tensor: torch.Tensor) -> None:
-        """Write one computed tensor (must match the planned dtype and shape).
+    def write(self, name: str, tensor: torch.Tensor | np.ndarray) -> None:
+        """Write one computed tensor or array (must match the planned dtype and shape; an array may be flat).
 
         A :meth:`buffer` lent for ``name`` is taken back afterwards, whether or not ``tensor`` is in it.
         """
         fd_index, offset, planned = self._where[name]
-        if tensor.dtype != planned.dtype or tuple(tensor.shape) != planned.shape:
-            raise MergeError(
-                f"{name}: computed {tensor.dtype}{tuple(tensor.shape)}, planned "
-                f"{planned.dtype}{planned.shape}"
-            )
         try:
+            data = _planned_bytes(name, tensor, planned)
             if planned.nbytes:
-                data = memoryview(tensor.contiguous().reshape(-1).view(torch.uint8).numpy().data)
                 self._writers[fd_index].write(data, offset)
-                del data
+            del data
         finally:
             with self._lent_lock:
                 lent = self._lent.pop(name, None)
@@ -268,6 +288,26 @@ class ShardedWriter:
         for fd in self._fds:
             os.close(fd)
         self._fds, self._writers = [], []
+
+
+def _planned_bytes(name: str, tensor: torch.Tensor | np.ndarray, planned: OutputTensor) -> memoryview:
+    """The bytes of ``tensor``, after checking its dtype and shape (a numpy array may also be flat)."""
+    if isinstance(tensor, np.ndarray):
+        shapes_ok = tensor.shape in (planned.shape, (planned.numel,))
+        found = code_of_numpy(tensor.dtype)
+        if found != planned.dtype or not shapes_ok:
+            raise MergeError(
+                f"{name}: computed {found}{tensor.shape}, planned {planned.dtype}{planned.shape}"
+            )
+        return memoryview(np.ascontiguousarray(tensor).reshape(-1).view(np.uint8).data)
+    import torch
+
+    found = code_of_torch(tensor.dtype)
+    if found != planned.dtype or tuple(tensor.shape) != planned.shape:
+        raise MergeError(
+            f"{name}: computed {found}{tuple(tensor.shape)}, planned {planned.dtype}{planned.shape}"
+        )
+    return memoryview(tensor.contiguous().reshape(-1).view(torch.uint8).numpy().data)
 
 
 def _split(plan: Iterable[OutputTensor], max_bytes: int) -> list[list[OutputTensor]]:

@@ -3,7 +3,8 @@
 A :class:`MergePlan` lists the output tensors in traversal order (sorted by name, as mergekit visits them,
 which fixes the order in which mergekit's sequential random stream draws) with the parameters resolved
 per tensor (:mod:`judgeforge.merge.params`; gradients are placed on the layer stacks by
-:mod:`judgeforge.merge.layers`), and the dtypes: the compute dtype once, each output's dtype.
+:mod:`judgeforge.merge.layers`), and the dtypes (safetensors codes, :mod:`judgeforge.merge.dtypes`): the
+compute dtype once, each output's dtype. Planning imports no torch.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from judgeforge.errors import MergeError
 from judgeforge.merge.config import MergeConfig
-from judgeforge.merge.io import ST_DTYPES, ModelReader, OutputTensor
+from judgeforge.merge.dtypes import DTYPES, code_for_name
+from judgeforge.merge.io import ModelReader, OutputTensor
 from judgeforge.merge.layers import LayerMap, layer_map
 from judgeforge.merge.methods import MergeMethod
 from judgeforge.merge.params import resolve_params
@@ -44,7 +44,7 @@ class MergePlan:
     base_index: int | None
     jobs: list[TensorJob]
     donor: Path  # config/tokenizer files are copied from here (the base model, else the first model)
-    compute_dtype: torch.dtype | None  # the config's ``dtype``; None: each tensor's own dtype
+    compute_dtype: str | None  # the config's ``dtype`` as a safetensors code; None: each tensor's own dtype
 
 
 def model_config(directory: Path) -> dict[str, Any]:
@@ -127,13 +127,13 @@ def build_plan(config: MergeConfig, method: MergeMethod, directories: Sequence[P
     names = check_inputs(readers, labels, config.dtype is not None, configs)
     base_index = labels.index(config.base_model) if config.base_model is not None else None
     layers: LayerMap = layer_map(names, configs[0])
-    compute = None if config.dtype is None else getattr(torch, config.dtype)
-    out_override = None if config.out_dtype is None else getattr(torch, config.out_dtype)
+    compute = None if config.dtype is None else code_for_name(config.dtype)
+    out_override = None if config.out_dtype is None else code_for_name(config.out_dtype)
     jobs: list[TensorJob] = []
     for name in names:
         info = readers[0].tensors[name]
-        source = ST_DTYPES[info.dtype]
-        floating = source.is_floating_point
+        source = info.dtype
+        floating = DTYPES[source].floating
         shared, per_input = resolve_params(config, method, name, layers.place(name), base_index)
         out_dtype = (out_override or compute or source) if floating else source
         jobs.append(TensorJob(OutputTensor(name, out_dtype, info.shape), tuple(per_input), shared, floating))

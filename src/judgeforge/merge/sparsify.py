@@ -12,15 +12,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 TIEBREAKS = ("index", "argsort")
 SAMPLE_SIZE = 1 << 16  # entries sampled to bracket the k-th value (see magnitude_cut)
 EXACT_BELOW = 1 << 18  # smaller tensors go straight to torch.kthvalue
 
 # |delta| over [start, stop) with a step, as fp32 on CPU (how TIES compares magnitudes, as mergekit does).
-Magnitudes = Callable[[int, int, int], torch.Tensor]
+Magnitudes = Callable[[int, int, int], "torch.Tensor"]
 
 
 def rescaled(
@@ -51,6 +53,8 @@ def magnitude(
     the ones ``torch.argsort`` happens to put first, which is what mergekit does and is needed for
     bit-identical output with it. With ``inplace`` the result is written into ``tensor``.
     """
+    import torch
+
     if density >= 1:
         return tensor
     if density <= 0 or tensor.numel() == 0:
@@ -83,6 +87,8 @@ def bernoulli(
     CPU unless the delta is bf16), in storage order, exactly as mergekit draws it from the global
     generator: the same generator state gives mergekit's bits.
     """
+    import torch
+
     if density >= 1:
         return tensor
     work = tensor.dtype if tensor.device.type != "cpu" or tensor.dtype == torch.bfloat16 else torch.float32
@@ -105,6 +111,8 @@ class Cut:
 
 def kept(magnitudes: torch.Tensor, cut: Cut, start: int) -> torch.Tensor:
     """The boolean selection of ``cut`` over the magnitudes of the flat range starting at ``start``."""
+    import torch
+
     if cut.drop_all:
         return torch.zeros(magnitudes.shape, dtype=torch.bool, device=magnitudes.device)
     keep = magnitudes > cut.threshold
@@ -131,6 +139,8 @@ def magnitude_cut(magnitudes: Magnitudes, n: int, density: float, chunk: int) ->
     index order); the band's counts prove the k-th value is in it, else (an unrepresentative sample) the
     whole tensor goes to ``kthvalue``. The result is exact either way. ``None``: keep everything.
     """
+    import torch
+
     if density >= 1:
         return None
     if density <= 0:
@@ -174,6 +184,8 @@ def _ties_before(
     chunk: int,
 ) -> int:
     """The flat index just past the ``missing``-th entry equal to ``threshold`` (band parts are per range)."""
+    import torch
+
     seen = 0
     for number, part in enumerate(bands):
         here = int(torch.count_nonzero(part == threshold))
@@ -187,6 +199,8 @@ def _ties_before(
 
 
 def _whole_cut(magnitudes: Magnitudes, n: int, k: int) -> Cut:
+    import torch
+
     values = magnitudes(0, n, 1)
     threshold = torch.kthvalue(values, n - k + 1).values
     missing = k - int(torch.count_nonzero(values > threshold))

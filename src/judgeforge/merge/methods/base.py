@@ -10,6 +10,11 @@ scope) and its arithmetic. The arithmetic comes in up to two shapes, both pure f
 
 Which one runs, and over which ranges, is the engine's decision (:mod:`judgeforge.merge.chunked`, the only
 owner of the chunk size). Reading, dtype conversion, sharding and traversal order live in the engine too.
+
+A streamed method may also give its arithmetic over numpy arrays in fp32 (``without_torch``:
+:class:`ArrayStreamed` over :class:`ArrayInputs`), with the same bits as its torch arithmetic in fp32 for every
+value but NaN (a NaN stays a NaN; its sign and payload bits may differ). The engine then merges without
+importing torch, which saves its start-up. Importing this module imports neither torch nor ``ml_dtypes``.
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
+from numpy.typing import NDArray
 
 if TYPE_CHECKING:
+    import torch
+
     from judgeforge.merge.draws import DrawKey
 
 # ``random_stream`` values: counter-based draws keyed on seed, tensor name and model (the default), or
@@ -66,11 +74,56 @@ class TensorInputs:
     @property
     def others(self) -> list[int]:
         """Indices of the non-base inputs, in merge order."""
-        return [i for i in range(len(self.tensors)) if i != self.base_index]
+        return _others(len(self.tensors), self.base_index)
+
+    @property
+    def entries(self) -> int:
+        """Entries per input tensor."""
+        return self.tensors[0].numel()
+
+    @property
+    def inputs(self) -> int:
+        """How many input tensors there are."""
+        return len(self.tensors)
 
 
-MethodFn = Callable[[TensorInputs], torch.Tensor]
-ChunkFn = Callable[[int, int], torch.Tensor]  # (start, stop) of the flat tensor -> merged values there
+@dataclass(frozen=True)
+class ArrayInputs:
+    """What a method's torch-free arithmetic sees for one output tensor (the engine's fp32 compute only).
+
+    ``arrays[i]``: input ``i`` flat, as stored (``float32``, ``float16`` or ``ml_dtypes.bfloat16``: each
+    converts to fp32 exactly); ``params``, ``shared``, ``base_index`` and ``draws`` as in :class:`TensorInputs`.
+    """
+
+    arrays: tuple[NDArray[Any], ...]
+    params: tuple[Mapping[str, Any], ...]
+    shared: Mapping[str, Any]
+    base_index: int | None = None
+    draws: DrawKey | None = None
+
+    @property
+    def others(self) -> list[int]:
+        """Indices of the non-base inputs, in merge order."""
+        return _others(len(self.arrays), self.base_index)
+
+    @property
+    def entries(self) -> int:
+        """Entries per input array."""
+        return int(self.arrays[0].size)
+
+    @property
+    def inputs(self) -> int:
+        """How many input arrays there are."""
+        return len(self.arrays)
+
+
+def _others(inputs: int, base_index: int | None) -> list[int]:
+    return [i for i in range(inputs) if i != base_index]
+
+
+MethodFn = Callable[[TensorInputs], "torch.Tensor"]
+ChunkFn = Callable[[int, int], "torch.Tensor"]  # (start, stop) of the flat tensor -> merged values there
+ArrayChunkFn = Callable[[int, int], NDArray[np.float32]]  # the same, in fp32 numpy
 
 
 @dataclass(frozen=True)
@@ -85,7 +138,21 @@ class Streamed:
 
     applies: Callable[[TensorInputs], bool]
     start: Callable[[TensorInputs, int], ChunkFn]
-    holds: Callable[[TensorInputs], int] = lambda x: 0  # bytes the statistics keep, at most (memory budget)
+    holds: Callable[[TensorInputs | ArrayInputs], int] = lambda x: 0  # bytes the statistics keep, at most
+
+
+@dataclass(frozen=True)
+class ArrayStreamed:
+    """A streamed method's arithmetic over numpy arrays in fp32, for merges that run without torch.
+
+    As :class:`Streamed`: ``applies(x)`` says whether it computes this merge (else the engine uses torch);
+    ``start(x, chunk)`` makes the statistics pass and returns the function merging the flat range
+    ``[start, stop)`` into fp32 values (a scratch array the caller copies out before the next call). The
+    results must be :class:`Streamed`'s bits for an fp32 compute dtype, NaNs aside (tested side by side).
+    """
+
+    applies: Callable[[ArrayInputs], bool]
+    start: Callable[[ArrayInputs, int], ArrayChunkFn]
 
 
 def spans(n: int, chunk: int) -> Iterator[tuple[int, int]]:
@@ -113,6 +180,7 @@ class MergeMethod:
     params: Mapping[str, ParamSpec]
     whole: MethodFn | None = None
     streamed: Streamed | None = None
+    without_torch: ArrayStreamed | None = None
     needs_base: bool = False
     random: bool = False
     min_inputs: int = 1

@@ -2,18 +2,24 @@
 
 ``sum_i w_i * T_i`` accumulated in fp32 (fp64 for fp64 inputs) in merge order with ``addcmul_``, divided by
 ``sum_i w_i`` if ``normalize``, then rounded to the compute dtype: mergekit's operations, hence its bits.
-Every step is elementwise, so the method only exists range by range; a whole tensor is one range.
+Every step is elementwise, so the method only exists range by range; a whole tensor is one range. It has
+no torch-free twin: ``addcmul_`` rounds once per product and sum (a fused multiply-add), which numpy lacks.
 """
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from judgeforge.merge.methods.base import ChunkFn, MergeMethod, ParamSpec, Streamed, TensorInputs
+
+if TYPE_CHECKING:
+    import torch
 
 
 def start(x: TensorInputs, chunk: int) -> ChunkFn:
     """The function merging one flat range, with its fp32 (fp64) accumulator of ``chunk`` entries."""
+    import torch
+
     dtype = x.work_dtype
     acc_dtype = torch.float64 if dtype == torch.float64 else torch.float32
     weights = torch.tensor([float(p["weight"]) for p in x.params], dtype=acc_dtype)

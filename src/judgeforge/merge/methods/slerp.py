@@ -6,9 +6,12 @@ whole tensors only.
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from judgeforge.merge.methods.base import MergeMethod, ParamSpec, TensorInputs
+
+if TYPE_CHECKING:
+    import torch
 
 
 def slerp(x: TensorInputs) -> torch.Tensor:
@@ -17,6 +20,8 @@ def slerp(x: TensorInputs) -> torch.Tensor:
     Falls back to linear interpolation when the normalised vectors are (anti)collinear
     (``|cos| > 0.9995``). Computed in fp32 (fp64 for fp64 inputs).
     """
+    import torch
+
     assert x.base_index is not None
     v0, v1 = x.tensor(x.base_index), x.tensor(1 - x.base_index)
     dtype = torch.float64 if v0.dtype == torch.float64 else torch.float32

@@ -11,6 +11,11 @@ L1 norms), so the method runs range by range (:func:`start`) unless a step needs
 mergekit's own way (:func:`whole`): the ``argsort`` tie-break (a global sort), ``rescale`` of a magnitude
 cut (whole-tensor sums rounded as mergekit rounds them) and the ``torch`` random stream (one sequential
 generator, mergekit's draws).
+
+Task arithmetic and DARE-linear (no sign election, counter-based draws, at most
+:data:`MAX_MODELS_WITHOUT_TORCH` models besides the base) also run on numpy arrays in fp32
+(:func:`start_without_torch`), with the bits of :func:`start` for an fp32 compute dtype: the same operations
+in the same order, sums of deltas added model by model from +0.0 as torch adds up to four rows.
 """
 
 from __future__ import annotations
@@ -18,14 +23,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
+from numpy.typing import NDArray
 
 from judgeforge.merge import draws, sparsify
 from judgeforge.merge.methods.base import (
     COUNTER_STREAM,
     SEQUENTIAL_STREAM,
+    ArrayChunkFn,
+    ArrayInputs,
+    ArrayStreamed,
     ChunkFn,
     MergeMethod,
     ParamSpec,
@@ -34,7 +43,13 @@ from judgeforge.merge.methods.base import (
     spans,
 )
 
-Sparsifier = Callable[[torch.Tensor, int], None]  # prunes the delta range starting at the index, in place
+if TYPE_CHECKING:
+    import torch
+
+Sparsifier = Callable[["torch.Tensor", int], None]  # prunes the delta range starting at the index, in place
+# torch sums up to four rows of deltas model by model from +0.0 (numpy's order here); more rows it adds in
+# another order (measured with torch 2.13 on CPU; tests/merge/test_without_torch.py checks it side by side).
+MAX_MODELS_WITHOUT_TORCH = 4
 
 
 @dataclass(frozen=True)
@@ -63,7 +78,12 @@ def method(name: str, settings: TaskSettings) -> MergeMethod:
     if random:  # judgeforge extension: counter-based draws, or mergekit's sequential ones (docs/merge.md)
         params["random_stream"] = ParamSpec(str, COUNTER_STREAM, choices=(COUNTER_STREAM, SEQUENTIAL_STREAM))
     streamed = Streamed(partial(applies, settings), partial(start, settings), partial(holds, settings))
-    return MergeMethod(name, params, partial(whole, settings), streamed, needs_base=True, random=random)
+    without_torch = ArrayStreamed(
+        partial(applies_without_torch, settings), partial(start_without_torch, settings)
+    )
+    return MergeMethod(
+        name, params, partial(whole, settings), streamed, without_torch, needs_base=True, random=random
+    )
 
 
 def applies(settings: TaskSettings, x: TensorInputs) -> bool:
@@ -79,14 +99,14 @@ def applies(settings: TaskSettings, x: TensorInputs) -> bool:
     return True
 
 
-def holds(settings: TaskSettings, x: TensorInputs) -> int:
+def holds(settings: TaskSettings, x: TensorInputs | ArrayInputs) -> int:
     """The most bytes the statistics pass keeps for the merge (see :func:`judgeforge.merge.chunked.footprint`).
 
     DARE keeps its masks as packed bits, an eighth of a byte per entry and model. TIES keeps the magnitudes
     in its candidate band and their concatenation, at worst every entry twice in fp32 (many equal
     magnitudes, zeros for example), or falls back to the whole tensor's magnitudes.
     """
-    n, models = x.tensors[0].numel(), len(x.others)
+    n, models = x.entries, len(x.others)
     if settings.sparsification == "random":
         return -(-n // 8) * models
     if settings.sparsification == "magnitude":
@@ -96,6 +116,8 @@ def holds(settings: TaskSettings, x: TensorInputs) -> int:
 
 def start(settings: TaskSettings, x: TensorInputs, chunk: int) -> ChunkFn:
     """Find the sparsifiers' statistics in a pass over the ranges, then merge range by range."""
+    import torch
+
     assert x.base_index is not None
     base = x.tensors[x.base_index].reshape(-1)
     dtype = x.dtype or base.dtype
@@ -129,6 +151,91 @@ def start(settings: TaskSettings, x: TensorInputs, chunk: int) -> ChunkFn:
     return merge
 
 
+def applies_without_torch(settings: TaskSettings, x: ArrayInputs) -> bool:
+    """Whether :func:`start_without_torch` merges ``x``: no sign election, no magnitude cut, counter-based
+    draws, a base and one to :data:`MAX_MODELS_WITHOUT_TORCH` other models (the engine checks the dtypes)."""
+    if x.base_index is None or not 0 < len(x.others) <= MAX_MODELS_WITHOUT_TORCH:
+        return False
+    if settings.consensus or settings.sparsification == "magnitude":
+        return False
+    return settings.sparsification is None or x.shared["random_stream"] == COUNTER_STREAM
+
+
+def start_without_torch(settings: TaskSettings, x: ArrayInputs, chunk: int) -> ArrayChunkFn:
+    """:func:`start` for an fp32 compute dtype, on numpy arrays: the same operations in the same order.
+
+    Per range: each delta ``T_i - base`` in fp32, DARE's drop and rescale (:mod:`judgeforge.merge.draws`,
+    statistics first), times its weight unless every weight is 1, summed model by model from +0.0, divided
+    by the weights' sum if ``normalize`` (1 where its magnitude is below 1e-8), times ``lambda`` unless it
+    is 1, plus the base. The returned fp32 range is scratch, valid until the next call.
+    """
+    assert x.base_index is not None
+    base, others = x.arrays[x.base_index], x.others
+    flat = [x.arrays[i] for i in others]
+    size = min(chunk, base.size)
+    drops: list[draws.RandomDrop | None] = [None] * len(others)
+    if settings.sparsification == "random":
+        rescale = bool(x.shared["rescale"])
+        drops = [_random_drop(x, i, float(x.params[i]["density"]), rescale) for i in others]
+        if rescale:
+            _measure_arrays(flat, drops, base, size)
+    weights = np.array([float(x.params[i]["weight"]) for i in others], dtype=np.float32).reshape(-1, 1)
+    weighted = bool((weights != 1).any())
+    divisor = _sum_rows(weights.copy())
+    divisor[np.abs(divisor) < np.float32(1e-8)] = 1
+    normalize, lam = bool(x.shared["normalize"]), float(x.shared["lambda"])
+    deltas = np.empty((len(others), size), dtype=np.float32)
+    converted = np.empty(size, dtype=np.float32)
+
+    def merge(begin: int, end: int) -> NDArray[np.float32]:
+        base_part = converted[: end - begin]
+        np.copyto(base_part, base[begin:end])
+        rows = deltas[:, : end - begin]
+        for row, (array, drop) in enumerate(zip(flat, drops)):
+            np.copyto(rows[row], array[begin:end])
+            np.subtract(rows[row], base_part, out=rows[row])
+            if drop is not None:
+                drop.apply(rows[row], begin)
+        if weighted:
+            np.multiply(rows, weights, out=rows)
+        mixed = _sum_rows(rows)
+        if normalize:
+            np.divide(mixed, divisor, out=mixed)
+        if lam != 1:
+            np.multiply(mixed, np.float32(lam), out=mixed)
+        np.add(mixed, base_part, out=mixed)
+        return mixed
+
+    return merge
+
+
+def _sum_rows(rows: NDArray[np.float32]) -> NDArray[np.float32]:
+    """``rows.sum(axis=0)`` as torch adds up to four rows: from +0.0, row by row (into row 0, in place)."""
+    total: NDArray[np.float32] = rows[0]
+    np.add(total, np.float32(0.0), out=total)
+    for row in rows[1:]:
+        np.add(total, row, out=total)
+    return total
+
+
+def _measure_arrays(
+    flat: list[NDArray[Any]], drops: list[draws.RandomDrop | None], base: NDArray[Any], chunk: int
+) -> None:
+    """:func:`_measure` on numpy arrays: every drop's L1 norms in one pass over the ranges, in fp32."""
+    delta, converted = np.empty((2, chunk), dtype=np.float32)
+    for begin, end in spans(base.size, chunk):
+        base_part = converted[: end - begin]
+        np.copyto(base_part, base[begin:end])
+        for array, drop in zip(flat, drops):
+            if drop is not None:
+                part = delta[: end - begin]
+                np.copyto(part, array[begin:end])
+                drop.measure(np.subtract(part, base_part, out=part), begin)
+    for drop in drops:
+        if drop is not None:
+            drop.finish()
+
+
 def whole(settings: TaskSettings, x: TensorInputs) -> torch.Tensor:
     """The merge on whole tensors (used where :func:`applies` is false)."""
     assert x.base_index is not None
@@ -148,6 +255,8 @@ def whole(settings: TaskSettings, x: TensorInputs) -> torch.Tensor:
 
 
 def _weights(x: TensorInputs, dtype: torch.dtype) -> torch.Tensor:
+    import torch
+
     return torch.tensor([float(x.params[i]["weight"]) for i in x.others], dtype=dtype).reshape(-1, 1)
 
 
@@ -180,7 +289,9 @@ def _sparsified(settings: TaskSettings, x: TensorInputs, i: int, delta: torch.Te
     return delta
 
 
-def _random_drop(x: TensorInputs, i: int, density: float, rescale: bool) -> draws.RandomDrop | None:
+def _random_drop(
+    x: TensorInputs | ArrayInputs, i: int, density: float, rescale: bool
+) -> draws.RandomDrop | None:
     if density >= 1:
         return None
     if x.draws is None:
@@ -218,6 +329,8 @@ def _measure(
     chunk: int,
 ) -> None:
     """DARE's statistics pass: every drop's L1 norms, in one pass over the ranges (base converted once)."""
+    import torch
+
     n = base.numel()
     delta, converted = torch.empty((2, min(chunk, n)), dtype=dtype)  # reused: no fresh pages per range
     for begin, end in spans(n, chunk):
