@@ -270,7 +270,7 @@ def test_a_strided_numpy_delta_is_dropped_as_its_contiguous_copy() -> None:
 
 
 def test_the_draws_and_the_direct_writer_import_no_torch() -> None:
-    """A numpy delta is measured and dropped without torch (benchmarks/merge_without_torch.py relies on it)."""
+    """A numpy delta is measured and dropped without torch (the engine's merges without torch rely on it)."""
     code = (
         "import sys, numpy as np, judgeforge.merge.direct_io\n"
         "from judgeforge.merge.draws import DrawKey, RandomDrop\n"

@@ -55,7 +55,7 @@ def code_for_name(name: str) -> str:
 
 
 def torch_dtype(code: str) -> torch.dtype:
-    """The torch dtype of ``code`` (imports torch)."""
+    """The torch dtype of ``code`` (imports torch); ``KeyError`` for a code not in :data:`DTYPES`."""
     import torch
 
     dtype: torch.dtype = getattr(torch, DTYPES[code].name)
@@ -73,7 +73,10 @@ def code_of_numpy(dtype: np.dtype) -> str:
 
 
 def numpy_dtype(code: str) -> np.dtype:
-    """The numpy dtype of ``code``: ``ml_dtypes.bfloat16`` for ``"BF16"`` (imported then), else numpy's own."""
+    """The numpy dtype of ``code``: ``ml_dtypes.bfloat16`` for ``"BF16"`` (imported then), else numpy's own.
+
+    ``KeyError`` for a code not in :data:`DTYPES`; ``ImportError`` for ``"BF16"`` without ``ml_dtypes``.
+    """
     import numpy as np
 
     if code == "BF16":

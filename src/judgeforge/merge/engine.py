@@ -11,6 +11,7 @@ and never imports torch, which saves torch's start-up (seconds); any other merge
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import yaml
 from numpy.typing import NDArray
 
@@ -149,41 +151,51 @@ def _inputs(plan: MergePlan, job: TensorJob, seed: int, generator: torch.Generat
 
 def _array_inputs(plan: MergePlan, seed: int) -> dict[str, ArrayInputs] | None:
     """What the method's torch-free arithmetic sees for each floating tensor, or None where one of them
-    needs torch (a dtype or setting the arithmetic does not take, or ``ml_dtypes`` missing for bf16)."""
+    needs torch (a dtype or setting the arithmetic does not take, or ``ml_dtypes`` missing for bf16: said
+    in a ``UserWarning``)."""
     arithmetic = plan.method.without_torch
-    if arithmetic is None:
-        return None
     floating = [job for job in plan.jobs if job.floating]
+    dtypes = _array_dtypes(plan, floating)
+    if arithmetic is None or dtypes is None:
+        return None
+
+    def inputs(job: TensorJob, arrays: tuple[NDArray[Any], ...]) -> ArrayInputs:
+        draws = DrawKey(seed, job.output.name) if plan.method.random else None
+        return ArrayInputs(arrays, job.params, job.shared, plan.base_index, draws)
+
+    unread = tuple(np.empty(0, dtype=np.float32) for _ in plan.readers)
+    if not all(arithmetic.applies(inputs(job, unread)) for job in floating):
+        return None
+    if "BF16" in dtypes and not _imports("ml_dtypes"):
+        warnings.warn(
+            "ml_dtypes is not installed, so this bf16 merge runs on torch (seconds more to start): "
+            "pip install ml_dtypes",
+            UserWarning,
+            stacklevel=5,  # merge_models' caller
+        )
+        return None
+    return {job.output.name: inputs(job, _arrays(plan, job.output.name)) for job in floating}
+
+
+def _array_dtypes(plan: MergePlan, floating: list[TensorJob]) -> set[str] | None:
+    """The stored and output dtypes of the floating tensors, or None unless the arithmetic is fp32 over
+    :data:`ARRAY_DTYPES` (the torch-free path's only case)."""
     stored = {reader.tensors[job.output.name].dtype for job in floating for reader in plan.readers}
     if plan.compute_dtype not in (None, "F32") or (plan.compute_dtype is None and stored - {"F32"}):
         return None
-    if not stored | {job.output.dtype for job in floating} <= set(ARRAY_DTYPES):
-        return None
-    if "BF16" in stored | {job.output.dtype for job in floating} and not _has_ml_dtypes():
-        return None
-    found = {}
-    for job in floating:
-        name = job.output.name
-        draws = DrawKey(seed, name) if plan.method.random else None
-        x = ArrayInputs(
-            tuple(r.array(name) for r in plan.readers), job.params, job.shared, plan.base_index, draws
-        )
-        if not arithmetic.applies(x):
-            return None
-        found[name] = x
-    return found
+    found = stored | {job.output.dtype for job in floating}
+    return found if found <= set(ARRAY_DTYPES) else None
 
 
-def _has_ml_dtypes() -> bool:
+def _arrays(plan: MergePlan, name: str) -> tuple[NDArray[Any], ...]:
+    return tuple(reader.array(name) for reader in plan.readers)
+
+
+def _imports(module: str) -> bool:
+    """Whether ``module`` can be imported (it is, then)."""
     try:
-        import ml_dtypes  # noqa: F401
+        importlib.import_module(module)
     except ImportError:
-        warnings.warn(
-            "ml_dtypes is not installed, so this bf16 merge imports torch (seconds of start-up): "
-            "pip install ml_dtypes",
-            UserWarning,
-            stacklevel=4,
-        )
         return False
     return True
 
@@ -206,7 +218,7 @@ def _compute(
 class _Schedule:
     """How the jobs of one merge run: what computes a job, its memory cost, the budget, the threads."""
 
-    compute: Callable[[TensorJob], Any]  # a torch tensor or a numpy array, in the planned dtype
+    compute: Callable[[TensorJob], torch.Tensor | NDArray[Any]]  # in the planned dtype
     costs: dict[str, int]
     budget: int
     workers: int

@@ -145,7 +145,8 @@ class Streamed:
 class ArrayStreamed:
     """A streamed method's arithmetic over numpy arrays in fp32, for merges that run without torch.
 
-    As :class:`Streamed`: ``applies(x)`` says whether it computes this merge (else the engine uses torch);
+    As :class:`Streamed`: ``applies(x)`` says whether it computes this merge (else the engine uses torch),
+    from ``x``'s settings, parameters and number of inputs only (the engine asks before reading anything);
     ``start(x, chunk)`` makes the statistics pass and returns the function merging the flat range
     ``[start, stop)`` into fp32 values (a scratch array the caller copies out before the next call). The
     results must be :class:`Streamed`'s bits for an fp32 compute dtype, NaNs aside (tested side by side).

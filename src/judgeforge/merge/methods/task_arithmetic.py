@@ -78,9 +78,11 @@ def method(name: str, settings: TaskSettings) -> MergeMethod:
     if random:  # judgeforge extension: counter-based draws, or mergekit's sequential ones (docs/merge.md)
         params["random_stream"] = ParamSpec(str, COUNTER_STREAM, choices=(COUNTER_STREAM, SEQUENTIAL_STREAM))
     streamed = Streamed(partial(applies, settings), partial(start, settings), partial(holds, settings))
-    without_torch = ArrayStreamed(
-        partial(applies_without_torch, settings), partial(start_without_torch, settings)
-    )
+    without_torch = None
+    if not settings.consensus and settings.sparsification != "magnitude":  # TIES's cut and election: torch
+        without_torch = ArrayStreamed(
+            partial(applies_without_torch, settings), partial(start_without_torch, settings)
+        )
     return MergeMethod(
         name, params, partial(whole, settings), streamed, without_torch, needs_base=True, random=random
     )
@@ -152,11 +154,9 @@ def start(settings: TaskSettings, x: TensorInputs, chunk: int) -> ChunkFn:
 
 
 def applies_without_torch(settings: TaskSettings, x: ArrayInputs) -> bool:
-    """Whether :func:`start_without_torch` merges ``x``: no sign election, no magnitude cut, counter-based
+    """Whether :func:`start_without_torch` merges ``x`` (task arithmetic or DARE-linear): counter-based
     draws, a base and one to :data:`MAX_MODELS_WITHOUT_TORCH` other models (the engine checks the dtypes)."""
     if x.base_index is None or not 0 < len(x.others) <= MAX_MODELS_WITHOUT_TORCH:
-        return False
-    if settings.consensus or settings.sparsification == "magnitude":
         return False
     return settings.sparsification is None or x.shared["random_stream"] == COUNTER_STREAM
 
@@ -182,7 +182,7 @@ def start_without_torch(settings: TaskSettings, x: ArrayInputs, chunk: int) -> A
     weights = np.array([float(x.params[i]["weight"]) for i in others], dtype=np.float32).reshape(-1, 1)
     weighted = bool((weights != 1).any())
     divisor = _sum_rows(weights.copy())
-    divisor[np.abs(divisor) < np.float32(1e-8)] = 1
+    divisor[np.abs(divisor) < np.float32(1e-8)] = 1  # as :func:`mixing` (torch compares in fp32 too)
     normalize, lam = bool(x.shared["normalize"]), float(x.shared["lambda"])
     deltas = np.empty((len(others), size), dtype=np.float32)
     converted = np.empty(size, dtype=np.float32)
