@@ -17,11 +17,28 @@ def _floats(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from exc
 
 
+def _positive(kind: type[int] | type[float]) -> Any:
+    """An argparse type: a number of ``kind`` above zero."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+        return value
+
+    return parse
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", help="mergekit-style merge YAML")
     parser.add_argument("--seed", type=int, default=None, help="seed for random methods (DARE)")
-    parser.add_argument("--workers", type=int, default=None, help="tensors merged in parallel")
-    parser.add_argument("--shard-size", type=float, default=2.0, help="output shard size in GiB (default 2)")
+    parser.add_argument("--workers", type=_positive(int), default=None, help="tensors merged in parallel")
+    parser.add_argument(
+        "--shard-size", type=_positive(float), default=2.0, help="output shard size in GiB (default 2)"
+    )
     parser.add_argument(
         "--mergekit-ties",
         action="store_true",

@@ -102,6 +102,10 @@ def merge_models(
     """
     started = time.perf_counter()
     out = Path(out_dir)
+    if workers is not None and workers < 1:
+        raise MergeError(f"workers must be 1 or more, got {workers}")
+    if max_shard_bytes < 1:
+        raise MergeError(f"max_shard_bytes must be 1 or more, got {max_shard_bytes}")
     method = check_method(config)
     for message in ignored_parameters(config, method):
         warnings.warn(message, UserWarning, stacklevel=2)

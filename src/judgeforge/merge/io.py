@@ -11,6 +11,7 @@ then writes each tensor at its offset as soon as it is ready: memory holds a few
 from __future__ import annotations
 
 import json
+import math
 import mmap
 import os
 import struct
@@ -54,18 +55,51 @@ def read_header(path: Path) -> dict[str, TensorInfo]:
         file_size = path.stat().st_size
     except (OSError, struct.error, ValueError) as exc:
         raise MergeError(f"{path}: not a readable safetensors file ({exc})") from exc
-    base = 8 + size
-    out: dict[str, TensorInfo] = {}
-    for name, meta in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = (base + int(o) for o in meta["data_offsets"])
-        if meta["dtype"] not in DTYPES:
-            raise MergeError(f"{path}: tensor {name} has unsupported dtype {meta['dtype']}")
-        if end > file_size:
-            raise MergeError(f"{path}: tensor {name} extends past the end of the file (truncated?)")
-        out[name] = TensorInfo(path, meta["dtype"], tuple(int(d) for d in meta["shape"]), start, end)
-    return out
+    if not isinstance(header, dict):
+        raise MergeError(f"{path}: the safetensors header is not a JSON object")
+    return {
+        name: _tensor_info(path, name, meta, 8 + size, file_size)
+        for name, meta in header.items()
+        if name != "__metadata__"
+    }
+
+
+def _tensor_info(path: Path, name: str, meta: Any, base: int, file_size: int) -> TensorInfo:
+    """One header entry, checked as the safetensors format requires (``MergeError`` naming the tensor).
+
+    The format (https://github.com/huggingface/safetensors): ``dtype``, ``shape`` (non-negative integers)
+    and ``data_offsets`` ``[begin, end]`` relative to the byte after the header, spanning exactly the
+    tensor's ``prod(shape) * itemsize`` bytes, inside the file.
+    """
+    if not isinstance(meta, dict) or not {"dtype", "shape", "data_offsets"} <= set(meta):
+        raise MergeError(
+            f"{path}: tensor {name}: a header entry needs dtype, shape and data_offsets: {meta!r}"
+        )
+    dtype, shape, offsets = meta["dtype"], meta["shape"], meta["data_offsets"]
+    if dtype not in DTYPES:
+        raise MergeError(f"{path}: tensor {name} has unsupported dtype {dtype}")
+    if not isinstance(shape, list) or not all(_count(d) for d in shape):
+        raise MergeError(
+            f"{path}: tensor {name}: shape must be a list of non-negative integers, got {shape!r}"
+        )
+    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_count(o) for o in offsets):
+        raise MergeError(
+            f"{path}: tensor {name}: data_offsets must be two non-negative integers: {offsets!r}"
+        )
+    start, end = base + offsets[0], base + offsets[1]
+    expected = math.prod(shape) * DTYPES[dtype].itemsize
+    if end - start != expected:
+        raise MergeError(
+            f"{path}: tensor {name}: data_offsets {offsets} span {end - start} bytes, but a {dtype} "
+            f"tensor of shape {shape} takes {expected}"
+        )
+    if end > file_size:
+        raise MergeError(f"{path}: tensor {name} extends past the end of the file (truncated?)")
+    return TensorInfo(path, dtype, tuple(shape), start, end)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 class ModelReader:

@@ -113,6 +113,9 @@ def check_inputs(
             raise MergeError(
                 f"dtype mismatch for {name}: {[i.dtype for i in infos]} (set 'dtype' to convert)"
             )
+        if len({DTYPES[i.dtype].floating for i in infos}) > 1:  # 'dtype' converts floats, not integers
+            stored = dict(zip(labels, (i.dtype for i in infos), strict=True))
+            raise MergeError(f"{name} is an integer tensor in some models and not in others: {stored}")
     return sorted(names)
 
 
