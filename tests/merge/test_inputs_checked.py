@@ -87,9 +87,12 @@ def test_integer_and_float_versions_of_a_tensor_are_refused_even_with_a_dtype(
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--workers", "0", "must be above 0"),
-        ("--workers", "-1", "must be above 0"),
-        ("--shard-size", "-2", "must be above 0"),
+        ("--workers", "0", "must be a finite number above 0"),
+        ("--workers", "-1", "must be a finite number above 0"),
+        ("--workers", "two", "expected an integer, got 'two'"),
+        ("--shard-size", "-2", "must be a finite number above 0"),
+        ("--shard-size", "inf", "must be a finite number above 0"),
+        ("--shard-size", "nan", "must be a finite number above 0"),
     ],
 )
 def test_workers_and_shard_size_must_be_positive(

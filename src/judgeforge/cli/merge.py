@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,10 @@ def _positive(kind: type[int] | type[float]) -> Any:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+            wanted = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
         return value
 
     return parse
@@ -103,7 +105,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "seed": args.seed,
         "workers": args.workers,
-        "max_shard_bytes": int(args.shard_size * 1024**3),
+        "max_shard_bytes": math.ceil(args.shard_size * 1024**3),
         "progress": None if args.quiet else progress,
     }
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import torch
 
 CHUNK = 1 << 18
+_ARRAY_OUTPUTS = ("float32", "float16", "bfloat16")  # what merge_array rounds into as torch would
 _CHUNK_BUFFERS = 4  # chunk-sized fp32 scratch buffers a streamed method holds per input, at most
 
 
@@ -92,14 +93,19 @@ def merge_array(method: MergeMethod, x: ArrayInputs, out: NDArray[Any], chunk: i
     """Merge ``x`` with the method's torch-free arithmetic into ``out`` (flat; float32, float16 or bfloat16).
 
     Each fp32 range is rounded to ``out``'s dtype to nearest, ties to even, as torch rounds. ``ValueError``
-    when the method has no torch-free arithmetic for ``x`` (see ``MergeMethod.without_torch``).
+    when the method has no torch-free arithmetic for ``x`` (see ``MergeMethod.without_torch``), when the
+    inputs differ in length or ``out`` is not a flat float array of that length.
     """
     streamed = method.without_torch
     if streamed is None or not streamed.applies(x):
         raise ValueError(f"merge method '{method.name}' cannot merge these inputs without torch")
     n = x.entries
-    if out.shape != (n,):
-        raise ValueError(f"the output has shape {out.shape}; the inputs have {n} entries each")
+    if any(a.shape != (n,) for a in x.arrays):
+        raise ValueError(f"the inputs must be flat and of one length, got {[a.shape for a in x.arrays]}")
+    if out.shape != (n,) or out.dtype.name not in _ARRAY_OUTPUTS:
+        raise ValueError(
+            f"the output is {out.dtype.name}{out.shape}; expected one of {_ARRAY_OUTPUTS} of ({n},)"
+        )
     if n:
         size = min(chunk, n)
         with np.errstate(all="ignore"):  # inf - inf and the like give NaN as torch does, without a warning

@@ -15,15 +15,17 @@ import importlib
 import json
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -108,7 +110,7 @@ def merge_models(
         raise MergeError(f"max_shard_bytes must be 1 or more, got {max_shard_bytes}")
     method = check_method(config)
     for message in ignored_parameters(config, method):
-        warnings.warn(message, UserWarning, stacklevel=2)
+        warnings.warn(message, UserWarning, stacklevel=caller_stacklevel())
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise MergeError(f"{out} already exists (pass overwrite=True / --overwrite to replace it)")
     directories = [config.resolve_path(m.path) for m in config.inputs]
@@ -175,7 +177,7 @@ def _array_inputs(plan: MergePlan, seed: int) -> dict[str, ArrayInputs] | None:
             "ml_dtypes is not installed, so this bf16 merge runs on torch (seconds more to start): "
             "pip install ml_dtypes",
             UserWarning,
-            stacklevel=5,  # merge_models' caller
+            stacklevel=caller_stacklevel(),
         )
         return None
     return {job.output.name: inputs(job, _arrays(plan, job.output.name)) for job in floating}
@@ -249,8 +251,26 @@ def _array_schedule(plan: MergePlan, writer: ShardedWriter, seed: int, workers: 
     costs |= {
         name: streamed_footprint(x.entries, x.inputs, costs[name], holds(x)) for name, x in inputs.items()
     }
-    budget = max([whole_footprint(x) for x in inputs.values()] + list(costs.values()), default=0)
-    return _Schedule(compute, costs, budget, workers, nullcontext())
+    return _Schedule(compute, costs, _budget(inputs.values(), costs), workers, nullcontext())
+
+
+def _budget(inputs: Iterable[TensorInputs | ArrayInputs], costs: dict[str, int]) -> int:
+    """What the largest job would hold merged whole: the memory the jobs in flight share (``_run_bounded``)."""
+    return max([whole_footprint(x) for x in inputs] + list(costs.values()), default=0)
+
+
+def caller_stacklevel() -> int:
+    """The ``warnings.warn`` stack level of the first caller outside this package (the user's code).
+
+    Warnings about a merge config point there whether the merge came through :func:`merge_models`, the
+    package's wrapper, a sweep or the CLI.
+    """
+    package = str(Path(__file__).parent)
+    frame: FrameType | None = sys._getframe(1)  # the function that warns
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _torch_schedule(plan: MergePlan, writer: ShardedWriter, seed: int, workers: int) -> _Schedule:
@@ -267,7 +287,7 @@ def _torch_schedule(plan: MergePlan, writer: ShardedWriter, seed: int, workers: 
     inputs = {job.output.name: _inputs(plan, job, seed, None) for job in plan.jobs if job.floating}
     costs = {job.output.name: job.output.nbytes for job in plan.jobs if not job.floating}
     costs |= {name: footprint(plan.method, x) for name, x in inputs.items()}
-    budget = max([whole_footprint(x) for x in inputs.values()] + list(costs.values()), default=0)
+    budget = _budget(inputs.values(), costs)
     # One torch thread per worker only when every tensor is chunked: chunked arithmetic is elementwise
     # (the same bits on any number of threads), while whole-tensor reductions (slerp's norms, TIES's
     # rescale sums) round by torch's thread count, which must not depend on --workers.

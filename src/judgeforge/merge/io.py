@@ -125,7 +125,10 @@ class ModelReader:
         return flat.reshape(info.shape)
 
     def array(self, name: str) -> np.ndarray:
-        """The tensor as a flat numpy array of its dtype, backed by the file mapping (no torch involved)."""
+        """The tensor as a flat numpy array of its dtype, backed by the file mapping (no torch involved).
+
+        bf16 arrays are ``ml_dtypes.bfloat16`` (``ImportError`` without ``ml_dtypes``).
+        """
         info = self.tensors[name]
         dtype = numpy_dtype(info.dtype)
         count = (info.end - info.start) // dtype.itemsize
@@ -178,11 +181,17 @@ def _weight_files(directory: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class OutputTensor:
-    """A planned output tensor; ``dtype`` is its safetensors code (``"BF16"``)."""
+    """A planned output tensor; ``dtype`` is its safetensors code (``"BF16"``; ``MergeError`` otherwise)."""
 
     name: str
     dtype: str
     shape: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DTYPES:
+            raise MergeError(
+                f"{self.name}: dtype {self.dtype!r} is not a safetensors code ({sorted(DTYPES)})"
+            )
 
     @property
     def numel(self) -> int:
@@ -265,7 +274,8 @@ class ShardedWriter:
         return torch.frombuffer(self._lend(name), dtype=dtype, count=planned.numel).reshape(planned.shape)
 
     def array_buffer(self, name: str) -> np.ndarray:
-        """:meth:`buffer` as a flat numpy array of the planned dtype (``ml_dtypes.bfloat16`` for bf16)."""
+        """:meth:`buffer` as a flat numpy array of the planned dtype (``ml_dtypes.bfloat16`` for bf16:
+        ``ImportError`` without ``ml_dtypes``)."""
         _, _, planned = self._where[name]
         dtype = numpy_dtype(planned.dtype)
         if planned.nbytes == 0:

@@ -24,11 +24,8 @@ from pathlib import Path
 import torch
 
 from judgeforge.errors import MergeError
+from judgeforge.merge.dtypes import DTYPES
 from judgeforge.merge.io import ModelReader, TensorInfo
-
-FLOAT_DTYPES = frozenset(
-    {"F64", "F32", "F16", "BF16"}
-)  # safetensors dtype names compared; integer buffers skip
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def task_vectors(
     dots = dict.fromkeys(itertools.combinations(range(len(models)), 2), 0.0)
     compared = 0
     for tensor_name, info in sorted(base_reader.tensors.items()):
-        if info.dtype not in FLOAT_DTYPES:
+        if not DTYPES[info.dtype].floating:  # integer buffers are not task vectors
             continue
         base_tensor = base_reader.get(tensor_name).to(torch.float64).flatten()
         deltas = [
