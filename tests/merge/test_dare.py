@@ -20,9 +20,9 @@ import torch
 
 from judgeforge.merge import chunked, merge_models, parse_config
 from judgeforge.merge.draws import BLOCK, DrawKey, DrawStream, RandomDrop, keep_mask, splitmix64
-from judgeforge.merge.engine import torch_threads
 from judgeforge.merge.io import read_tensors
 from judgeforge.merge.methods import METHODS, TensorInputs
+from judgeforge.merge.schedule import torch_threads
 
 N = 3 * BLOCK * 11 + 1237  # not a multiple of a block, of 8 draws, or of any chunk below
 CHUNKS = [N, 4096, 10_007, BLOCK, BLOCK + 3, 999]

@@ -28,7 +28,7 @@ import yaml
 
 from judgeforge.cli.main import main
 from judgeforge.errors import ConfigError, MergeError
-from judgeforge.merge import engine, load_config, merge_models
+from judgeforge.merge import load_config, merge_models, schedule
 from judgeforge.merge.io import ModelReader
 from merge.checkpoints import Shapes, gpt2, granite, llama, llava, random_tensors, save_checkpoint
 
@@ -427,8 +427,8 @@ def test_mergekit_output_bit_for_bit(
     pytest.importorskip("mergekit", reason="mergekit 0.1.5 is the oracle: pip install mergekit==0.1.5")
     case = CASES[case_id]
     schedules: list[object] = []
-    real = engine._array_schedule
-    monkeypatch.setattr(engine, "_array_schedule", lambda *a: schedules.append(real(*a)) or schedules[-1])
+    real = schedule.array_schedule
+    monkeypatch.setattr(schedule, "array_schedule", lambda *a: schedules.append(real(*a)) or schedules[-1])
     path = write_config(case, models, tmp_path / "merge.yaml")
     run_mergekit(path, tmp_path / "mergekit", case.seed)
     seed = () if case.seed is None else ("--seed", str(case.seed))

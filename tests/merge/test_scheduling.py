@@ -12,12 +12,12 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from judgeforge.merge import engine, merge_models, parse_config
+from judgeforge.merge import merge_models, parse_config, schedule
 from judgeforge.merge.chunked import footprint, whole_footprint
 from judgeforge.merge.draws import DrawKey
-from judgeforge.merge.engine import _run_bounded
 from judgeforge.merge.io import ShardedWriter
 from judgeforge.merge.methods import METHODS, TensorInputs
+from judgeforge.merge.schedule import run_bounded
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def test_a_slow_job_does_not_hold_back_the_jobs_after_it() -> None:
             third_ran.set()
 
     jobs = [Job("first", 1), Job("second", 1), Job("third", 1)]
-    _run_bounded(run, jobs, 2, None, _cost, budget=10)  # type: ignore[arg-type]
+    run_bounded(run, jobs, 2, None, _cost, budget=10)  # type: ignore[arg-type]
     assert not stalled
 
 
@@ -61,7 +61,7 @@ def _concurrency(costs: list[int], budget: int) -> list[set[str]]:
             running.discard(job.name)
 
     jobs = [Job(f"j{i}", cost) for i, cost in enumerate(costs)]
-    _run_bounded(run, jobs, 2, None, _cost, budget)  # type: ignore[arg-type]
+    run_bounded(run, jobs, 2, None, _cost, budget)  # type: ignore[arg-type]
     return seen
 
 
@@ -181,7 +181,7 @@ def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
         with lock:
             state[key] -= 1
 
-    real_merge, real_write = getattr(engine, executor), ShardedWriter.write
+    real_merge, real_write = getattr(schedule, executor), ShardedWriter.write
 
     def computing(*args: Any, **kwargs: Any) -> Any:
         enter("computing")
@@ -200,7 +200,7 @@ def test_both_workers_keep_computing_while_two_slow_writes_are_in_flight(
         finally:
             leave("writing")
 
-    monkeypatch.setattr(engine, executor, computing)
+    monkeypatch.setattr(schedule, executor, computing)
     monkeypatch.setattr(ShardedWriter, "write", writing)
     merge_models(_config(models, method), tmp_path / "out", workers=2)
     assert max(c for c, _ in seen) == 2  # never more computing than workers

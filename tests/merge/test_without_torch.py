@@ -20,7 +20,7 @@ import torch
 import yaml
 
 from judgeforge.errors import MergeError
-from judgeforge.merge import chunked, engine, merge_models, parse_config
+from judgeforge.merge import chunked, merge_models, parse_config, schedule
 from judgeforge.merge.draws import DrawKey
 from judgeforge.merge.io import ModelReader, OutputTensor, ShardedWriter
 from judgeforge.merge.methods import METHODS, TensorInputs
@@ -224,11 +224,11 @@ def test_an_engine_merge_without_torch_writes_the_torch_merges_bytes(
     models = _bf16_models(make_model)
     config = parse_config(_config(models, method, dtype="float32", out_dtype="bfloat16"))
     chosen: list[object] = []
-    real = engine._array_schedule
-    monkeypatch.setattr(engine, "_array_schedule", lambda *a: chosen.append(real(*a)) or chosen[-1])
+    real = schedule.array_schedule
+    monkeypatch.setattr(schedule, "array_schedule", lambda *a: chosen.append(real(*a)) or chosen[-1])
     merge_models(config, tmp_path / "numpy", workers=2)
     assert len(chosen) == 1 and chosen[0] is not None  # the numpy path ran
-    monkeypatch.setattr(engine, "_array_schedule", lambda *a: None)  # the torch path, for reference
+    monkeypatch.setattr(schedule, "array_schedule", lambda *a: None)  # the torch path, for reference
     merge_models(config, tmp_path / "torch", workers=2)
     assert _tensors(tmp_path / "numpy") == _tensors(tmp_path / "torch")
     written = json.loads((tmp_path / "numpy" / "config.json").read_text())
@@ -271,8 +271,8 @@ def test_merges_the_numpy_arithmetic_does_not_take_run_with_torch(
 ) -> None:
     models = _bf16_models(make_model)
     chosen: list[object] = []
-    real = engine._array_schedule
-    monkeypatch.setattr(engine, "_array_schedule", lambda *a: chosen.append(real(*a)) or chosen[-1])
+    real = schedule.array_schedule
+    monkeypatch.setattr(schedule, "array_schedule", lambda *a: chosen.append(real(*a)) or chosen[-1])
     merge_models(parse_config(_config(models, "dare_linear", **top)), tmp_path / "out")
     assert chosen == [None], why
 
