@@ -9,7 +9,6 @@ what each job costs in memory and the budget they share, which :func:`run_bounde
 
 from __future__ import annotations
 
-import importlib
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from judgeforge.errors import MissingDependencyError
+from judgeforge.lazy import require
 from judgeforge.merge.chunked import (
     footprint,
     merge_array,
@@ -87,14 +88,16 @@ def _array_inputs(plan: MergePlan, seed: int) -> dict[str, ArrayInputs] | None:
     unread = tuple(np.empty(0, dtype=np.float32) for _ in plan.readers)
     if not all(arithmetic.applies(inputs(job, unread)) for job in floating):
         return None
-    if "BF16" in dtypes and not _imports("ml_dtypes"):
-        warnings.warn(
-            "ml_dtypes is not installed, so this bf16 merge runs on torch (seconds more to start): "
-            "pip install ml_dtypes",
-            UserWarning,
-            stacklevel=caller_stacklevel(),
-        )
-        return None
+    if "BF16" in dtypes:
+        try:
+            require("ml_dtypes", "merge")
+        except MissingDependencyError as missing:
+            warnings.warn(
+                f"this bf16 merge runs on torch (seconds more to start): {missing}",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
+            return None
     return {job.output.name: inputs(job, _arrays(plan, job.output.name)) for job in floating}
 
 
@@ -110,15 +113,6 @@ def _array_dtypes(plan: MergePlan, floating: list[TensorJob]) -> set[str] | None
 
 def _arrays(plan: MergePlan, name: str) -> tuple[NDArray[Any], ...]:
     return tuple(reader.array(name) for reader in plan.readers)
-
-
-def _imports(module: str) -> bool:
-    """Whether ``module`` can be imported (it is, then)."""
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        return False
-    return True
 
 
 def _compute(
